@@ -1,1 +1,28 @@
-//! placeholder
+//! mstream's database layer: diesel over SQLite (default) or PostgreSQL,
+//! chosen by the URL scheme, behind one connection type and one pool.
+//!
+//! Catalog resources are stored through one engine ([`engine`]) that reads
+//! each resource's table mapping ([`tables`]) and the kernel's list query,
+//! and emits parameterised SQL: a count, a page and one batched query per
+//! relation, whatever the page size. Accounts use diesel's typed DSL
+//! ([`accounts`]). Every call here is blocking: callers run it off the async
+//! workers.
+//!
+//! Conventions: ids are hyphenated UUID text, timestamps are UTC
+//! `TIMESTAMP`s truncated to microseconds, and every write runs in
+//! [`tx::write`] (`BEGIN IMMEDIATE` on SQLite).
+
+pub mod accounts;
+pub mod conn;
+pub mod engine;
+pub mod error;
+pub mod migrate;
+pub mod reviews;
+pub mod schema;
+pub mod sql;
+pub mod table;
+pub mod tables;
+pub mod tx;
+
+pub use conn::{AnyConn, Backend, DbPool, PoolStats};
+pub use error::{DbError, DbResult};

@@ -1,0 +1,442 @@
+//! One storage engine for every catalog resource, driven by its [`Table`]
+//! mapping and the kernel's [`ListQuery`].
+//!
+//! A list runs a constant number of statements whatever the page size: a
+//! count, the page, and one batched query per relation of the page's rows.
+
+use std::collections::HashMap;
+
+use diesel::deserialize::QueryableByName;
+use diesel::pg::Pg;
+use diesel::sql_types::{BigInt, Text};
+use diesel::sqlite::Sqlite;
+use mstream_kernel::query::{FilterValue, Lookup};
+use mstream_kernel::{FieldErrors, FieldValue, Kind, ListQuery, Record, Timestamp, Value, WriteSet};
+use uuid::Uuid;
+
+use crate::conn::AnyConn;
+use crate::error::{DbError, DbResult};
+use crate::sql::{contains_pattern, Bind, Sql};
+use crate::table::{Derive, Table};
+
+/// A table's row type, read by column name and turned into a [`Record`]
+/// holding the stored fields (derived fields are attached afterwards).
+pub trait DbRow: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {
+    /// The stored fields as a record.
+    fn into_record(self) -> DbResult<Record>;
+}
+
+/// Reads a stored id.
+pub fn parse_id(text: &str) -> DbResult<Uuid> {
+    Uuid::parse_str(text).map_err(|_| DbError::Corrupt(format!("bad id {text:?}")))
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct LabelRow {
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Text)]
+    label: String,
+}
+
+#[derive(QueryableByName)]
+struct LinkRow {
+    #[diesel(sql_type = Text)]
+    owner: String,
+    #[diesel(sql_type = Text)]
+    target: String,
+    #[diesel(sql_type = Text)]
+    label: String,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// A page of records and the total that matched.
+#[derive(Debug)]
+pub struct Listed {
+    /// How many entities matched the filters and search.
+    pub count: u64,
+    /// The page's entities; empty when the page lies past the end.
+    pub records: Vec<Record>,
+    /// Whether the requested page exists for `count`.
+    pub page_exists: bool,
+}
+
+/// Lists `table` as `query` asks.
+pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> DbResult<Listed> {
+    let mut count_sql = Sql::new(conn);
+    count_sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ").push(table.name).push(" t");
+    push_where(&mut count_sql, table, query);
+    let count = count_sql.load::<CountRow>(conn)?.first().map_or(0, |r| r.n.max(0) as u64);
+    if !query.page.exists_for(count) {
+        return Ok(Listed { count, records: Vec::new(), page_exists: false });
+    }
+    if count == 0 {
+        return Ok(Listed { count, records: Vec::new(), page_exists: true });
+    }
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT t.* FROM ").push(table.name).push(" t");
+    push_where(&mut sql, table, query);
+    sql.push(" ORDER BY ");
+    for key in &query.ordering {
+        if let Some(column) = table.column(key.field.name) {
+            sql.push("t.").push(column.column).push(if key.descending { " DESC, " } else { " ASC, " });
+        }
+    }
+    sql.push("t.id ASC LIMIT ")
+        .bind(Bind::Int(query.page.size as i64))
+        .push(" OFFSET ")
+        .bind(Bind::Int(query.page.offset().min(i64::MAX as u64) as i64));
+    let mut records = read::<R>(sql.load::<R>(conn)?)?;
+    attach_derived(conn, table, &mut records)?;
+    Ok(Listed { count, records, page_exists: true })
+}
+
+/// Every row of `table` whose `column` is one of `ids`, with its derived
+/// fields, in creation order (for nested lists such as an artist's credits).
+pub fn records_where<R: DbRow>(
+    conn: &mut AnyConn,
+    table: &Table,
+    column: &str,
+    ids: &[Uuid],
+) -> DbResult<Vec<Record>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT t.* FROM ").push(table.name).push(" t WHERE t.").push(column).push(" IN ");
+    sql.bind_list(ids.iter().copied());
+    sql.push(" ORDER BY t.created ASC, t.id ASC");
+    let mut records = read::<R>(sql.load::<R>(conn)?)?;
+    attach_derived(conn, table, &mut records)?;
+    Ok(records)
+}
+
+/// One entity by id, with its derived fields.
+pub fn get<R: DbRow>(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<Record> {
+    records_where::<R>(conn, table, "id", &[id])?.pop().ok_or(DbError::NotFound)
+}
+
+fn read<R: DbRow>(rows: Vec<R>) -> DbResult<Vec<Record>> {
+    rows.into_iter().map(DbRow::into_record).collect()
+}
+
+fn filter_bind(value: &FilterValue) -> Bind {
+    match value {
+        FilterValue::Id(id) => Bind::from(*id),
+        FilterValue::Text(t) => Bind::Text(t.clone()),
+        FilterValue::Int(n) => Bind::Int(*n),
+        FilterValue::Float(f) => Bind::Float(*f),
+        FilterValue::Bool(b) => Bind::Bool(*b),
+        FilterValue::Time(t) => Bind::Time(t.naive_utc()),
+    }
+}
+
+fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
+    let mut first = true;
+    let mut and = |sql: &mut Sql| {
+        sql.push(if first { " WHERE " } else { " AND " });
+        first = false;
+    };
+    for filter in &query.filters {
+        let binds = filter.values.iter().map(filter_bind);
+        if let Some(link) = table.link(filter.field.name) {
+            and(sql);
+            sql.push("t.id IN (SELECT ").push(link.owner).push(" FROM ").push(link.table);
+            sql.push(" WHERE ").push(link.target).push(" IN ");
+            sql.bind_list(binds).push(")");
+        } else if let Some(column) = table.column(filter.field.name) {
+            and(sql);
+            sql.push("t.").push(column.column);
+            match filter.lookup {
+                Lookup::Exact => {
+                    sql.push(" IN ").bind_list(binds);
+                }
+                range => {
+                    sql.push(match range {
+                        Lookup::Gt => " > ",
+                        Lookup::Gte => " >= ",
+                        Lookup::Lt => " < ",
+                        _ => " <= ",
+                    });
+                    if let Some(value) = filter.values.first() {
+                        sql.bind(filter_bind(value));
+                    }
+                }
+            }
+        }
+    }
+    for term in &query.search {
+        let pattern = contains_pattern(term);
+        and(sql);
+        sql.push("(");
+        let mut any = false;
+        for field in table.resource.searchable() {
+            let before = sql.text().len();
+            if any {
+                sql.push(" OR ");
+            }
+            if let Some(link) = table.link(field.name) {
+                sql.push("EXISTS (SELECT 1 FROM ").push(link.table).push(" l JOIN ");
+                sql.push(link.label.table).push(" x ON x.id = l.").push(link.target);
+                sql.push(" WHERE l.").push(link.owner).push(" = t.id AND lower(x.");
+                sql.push(link.label.column).push(") LIKE ").bind(Bind::Text(pattern.clone()));
+                sql.push(" ESCAPE '\\')");
+            } else if let Some(column) = table.column(field.name) {
+                match (column.refers, field.kind) {
+                    (Some(label), _) => {
+                        sql.push("EXISTS (SELECT 1 FROM ").push(label.table).push(" x WHERE x.id = t.");
+                        sql.push(column.column).push(" AND lower(x.").push(label.column).push(") LIKE ");
+                        sql.bind(Bind::Text(pattern.clone())).push(" ESCAPE '\\')");
+                    }
+                    (None, Kind::Text { .. }) => {
+                        sql.push("lower(t.").push(column.column).push(") LIKE ");
+                        sql.bind(Bind::Text(pattern.clone())).push(" ESCAPE '\\'");
+                    }
+                    _ => {
+                        debug_assert!(sql.text().len() >= before);
+                        continue;
+                    }
+                }
+            } else {
+                continue;
+            }
+            any = true;
+        }
+        if !any {
+            sql.push("1 = 0");
+        }
+        sql.push(")");
+    }
+}
+
+/// Loads every derived field of `records` (one query per relation).
+pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record]) -> DbResult<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = records.iter().filter_map(Record::id).collect();
+    for link in table.links {
+        let mut sql = Sql::new(conn);
+        sql.push("SELECT l.").push(link.owner).push(" AS owner, l.").push(link.target);
+        sql.push(" AS target, x.").push(link.label.column).push(" AS label FROM ").push(link.table);
+        sql.push(" l JOIN ").push(link.label.table).push(" x ON x.id = l.").push(link.target);
+        sql.push(" WHERE l.").push(link.owner).push(" IN ").bind_list(ids.iter().copied());
+        sql.push(" ORDER BY x.").push(link.label.column).push(", x.id");
+        let mut by_owner: HashMap<String, (Vec<Uuid>, Vec<String>)> = HashMap::new();
+        for row in sql.load::<LinkRow>(conn)? {
+            let entry = by_owner.entry(row.owner).or_default();
+            entry.0.push(parse_id(&row.target)?);
+            entry.1.push(row.label);
+        }
+        for record in records.iter_mut() {
+            let key = record.id().map(|id| id.hyphenated().to_string()).unwrap_or_default();
+            let (targets, labels) = by_owner.remove(&key).unwrap_or_default();
+            record.set(link.field, FieldValue::Ids(targets));
+            record.set(link.names, FieldValue::Texts(labels));
+        }
+    }
+    for derive in table.derived {
+        match *derive {
+            Derive::LabelOf { field, of } => {
+                let Some(label) = table.column(of).and_then(|c| c.refers) else { continue };
+                let targets: Vec<Uuid> = records
+                    .iter()
+                    .filter_map(|r| match r.get(of) {
+                        Some(FieldValue::Id(id)) => Some(*id),
+                        _ => None,
+                    })
+                    .collect();
+                let mut sql = Sql::new(conn);
+                sql.push("SELECT id AS owner, ").push(label.column).push(" AS label FROM ");
+                sql.push(label.table).push(" WHERE id IN ").bind_list(dedup(targets));
+                let labels: HashMap<String, String> =
+                    sql.load::<LabelRow>(conn)?.into_iter().map(|r| (r.owner, r.label)).collect();
+                for record in records.iter_mut() {
+                    let value = match record.get(of) {
+                        Some(FieldValue::Id(id)) => labels
+                            .get(&id.hyphenated().to_string())
+                            .map_or(FieldValue::Null, |l| FieldValue::Text(l.clone())),
+                        _ => FieldValue::Null,
+                    };
+                    record.set(field, value);
+                }
+            }
+            Derive::Reverse { field, from, owner, label } => {
+                let mut sql = Sql::new(conn);
+                sql.push("SELECT ").push(owner).push(" AS owner, ").push(label).push(" AS label FROM ");
+                sql.push(from).push(" WHERE ").push(owner).push(" IN ").bind_list(ids.iter().copied());
+                sql.push(" ORDER BY 2");
+                let mut by_owner: HashMap<String, Vec<String>> = HashMap::new();
+                for row in sql.load::<LabelRow>(conn)? {
+                    by_owner.entry(row.owner).or_default().push(row.label);
+                }
+                for record in records.iter_mut() {
+                    let key = record.id().map(|id| id.hyphenated().to_string()).unwrap_or_default();
+                    record.set(field, FieldValue::Texts(by_owner.remove(&key).unwrap_or_default()));
+                }
+            }
+        }
+    }
+    let order: Vec<&str> = table.resource.fields.iter().map(|f| f.name).collect();
+    for record in records.iter_mut() {
+        record.reorder(&order);
+    }
+    Ok(())
+}
+
+fn dedup(mut ids: Vec<Uuid>) -> Vec<Uuid> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn value_bind(value: &Value) -> Option<Bind> {
+    match value {
+        Value::Text(t) => Some(Bind::Text(t.clone())),
+        Value::Int(n) => Some(Bind::Int(*n)),
+        Value::Bool(b) => Some(Bind::Bool(*b)),
+        Value::Ref(id) => Some(Bind::from(*id)),
+        Value::Refs(_) => None,
+    }
+}
+
+/// Field errors for every referred id in `set` that does not exist
+/// (DRF: `Invalid pk "…" - object does not exist.`). One query per
+/// referring field.
+pub fn missing_references(conn: &mut AnyConn, table: &Table, set: &WriteSet) -> DbResult<FieldErrors> {
+    let mut errors = FieldErrors::new();
+    for (field, value) in set.iter() {
+        let (target_table, wanted): (&str, Vec<Uuid>) = match value {
+            Value::Ref(id) => match table.column(field).and_then(|c| c.refers) {
+                Some(label) => (label.table, vec![*id]),
+                None => continue,
+            },
+            Value::Refs(ids) => match table.link(field) {
+                Some(link) => (link.label.table, ids.clone()),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let mut sql = Sql::new(conn);
+        sql.push("SELECT id FROM ").push(target_table).push(" WHERE id IN ").bind_list(wanted.iter().copied());
+        let found: Vec<String> = sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect();
+        if let Some(missing) = wanted.iter().find(|id| !found.contains(&id.hyphenated().to_string())) {
+            errors.add(field, format!("Invalid pk \"{missing}\" - object does not exist."));
+        }
+    }
+    Ok(errors)
+}
+
+/// Inserts a new entity with the values of `set` plus `extra` columns.
+pub fn insert(
+    conn: &mut AnyConn,
+    table: &Table,
+    id: Uuid,
+    now: Timestamp,
+    set: &WriteSet,
+    extra: &[(&str, Bind)],
+) -> DbResult<()> {
+    let mut columns: Vec<&str> = vec!["id", "created", "updated"];
+    let mut binds = vec![Bind::from(id), Bind::Time(now.naive_utc()), Bind::Time(now.naive_utc())];
+    for (field, value) in set.iter() {
+        if let (Some(column), Some(bind)) = (table.column(field), value_bind(value)) {
+            columns.push(column.column);
+            binds.push(bind);
+        }
+    }
+    for (column, bind) in extra {
+        columns.push(column);
+        binds.push(bind.clone());
+    }
+    let mut sql = Sql::new(conn);
+    sql.push("INSERT INTO ").push(table.name).push(" (").push(&columns.join(", ")).push(") VALUES ");
+    sql.bind_list(binds);
+    sql.execute(conn)?;
+    write_links(conn, table, id, set, false)
+}
+
+/// Updates the fields `set` carries plus `extra` columns, and `updated`.
+pub fn update(
+    conn: &mut AnyConn,
+    table: &Table,
+    id: Uuid,
+    now: Timestamp,
+    set: &WriteSet,
+    extra: &[(&str, Bind)],
+) -> DbResult<()> {
+    let mut sql = Sql::new(conn);
+    sql.push("UPDATE ").push(table.name).push(" SET updated = ").bind(Bind::Time(now.naive_utc()));
+    for (field, value) in set.iter() {
+        if let (Some(column), Some(bind)) = (table.column(field), value_bind(value)) {
+            sql.push(", ").push(column.column).push(" = ").bind(bind);
+        }
+    }
+    for (column, bind) in extra {
+        sql.push(", ").push(column).push(" = ").bind(bind.clone());
+    }
+    sql.push(" WHERE id = ").bind(id);
+    if sql.execute(conn)? == 0 {
+        return Err(DbError::NotFound);
+    }
+    write_links(conn, table, id, set, true)
+}
+
+fn write_links(conn: &mut AnyConn, table: &Table, id: Uuid, set: &WriteSet, replace: bool) -> DbResult<()> {
+    for link in table.links {
+        let Some(targets) = set.references(link.field) else { continue };
+        if replace {
+            let mut sql = Sql::new(conn);
+            sql.push("DELETE FROM ").push(link.table).push(" WHERE ").push(link.owner).push(" = ").bind(id);
+            sql.execute(conn)?;
+        }
+        if targets.is_empty() {
+            continue;
+        }
+        let mut sql = Sql::new(conn);
+        sql.push("INSERT INTO ").push(link.table).push(" (").push(link.owner).push(", ");
+        sql.push(link.target).push(") VALUES ");
+        for (i, target) in targets.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_list([Bind::from(id), Bind::from(*target)]);
+        }
+        sql.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Deletes one entity (the schema's cascades remove what depends on it).
+pub fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
+    let mut sql = Sql::new(conn);
+    sql.push("DELETE FROM ").push(table.name).push(" WHERE id = ").bind(id);
+    match sql.execute(conn)? {
+        0 => Err(DbError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// Values of one text column of the rows of `table` whose `column` is one of `ids`.
+pub fn column_values(
+    conn: &mut AnyConn,
+    table: &str,
+    value: &str,
+    column: &str,
+    ids: &[Uuid],
+) -> DbResult<Vec<String>> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT ").push(value).push(" AS id FROM ").push(table).push(" WHERE ").push(column);
+    sql.push(" IN ").bind_list(ids.iter().copied());
+    Ok(sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
+}

@@ -1,0 +1,39 @@
+//! The one way writes run: a transaction that takes the write lock first.
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+
+use crate::conn::AnyConn;
+use crate::error::DbError;
+
+/// Runs `work` in a write transaction and commits when it returns `Ok`.
+///
+/// On SQLite the transaction begins `IMMEDIATE`: the write lock is taken up
+/// front, so two writers queue on the busy timeout instead of one failing
+/// with "database is locked" when its read lock cannot be upgraded. On
+/// PostgreSQL it is an ordinary READ COMMITTED transaction; code that reads
+/// then writes a shared row locks it first (see [`crate::reviews`]).
+/// Does not nest.
+pub fn write<T, E>(conn: &mut AnyConn, work: impl FnOnce(&mut AnyConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    let begun = match conn {
+        AnyConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        AnyConn::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begun.map_err(|e| E::from(DbError::from(e)))?;
+    match work(conn) {
+        Ok(value) => {
+            <AnyConn as Connection>::TransactionManager::commit_transaction(conn)
+                .map_err(|e| E::from(DbError::from(e)))?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = <AnyConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                tracing::error!(%rollback, "rollback failed");
+            }
+            Err(error)
+        }
+    }
+}

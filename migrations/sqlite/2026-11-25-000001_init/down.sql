@@ -1,0 +1,15 @@
+DROP TABLE subscriptions;
+DROP TABLE plans;
+DROP TABLE reviews;
+DROP TABLE artist_content_relations;
+DROP TABLE media_files;
+DROP TABLE content_tags;
+DROP TABLE content_cast;
+DROP TABLE content_genres;
+DROP TABLE contents;
+DROP TABLE artists;
+DROP TABLE content_types;
+DROP TABLE parental_control_tags;
+DROP TABLE genres;
+DROP TABLE auth_tokens;
+DROP TABLE users;
