@@ -13,6 +13,7 @@
 //! [`tx::write`] (`BEGIN IMMEDIATE` on SQLite).
 
 pub mod accounts;
+pub mod cascade;
 pub mod conn;
 pub mod engine;
 pub mod error;

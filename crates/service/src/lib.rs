@@ -1,1 +1,49 @@
-//! placeholder
+//! mstream's use cases, free of HTTP.
+//!
+//! Every operation takes the caller as an [`Actor`](mstream_kernel::Actor)
+//! and decides permission itself. Database and bcrypt work runs on tokio's
+//! blocking pool ([`Ctx::run`]), never on the async workers. Business rules
+//! live here: ownership of reviews and the rating mean recomputed in the
+//! same transaction as every review change, cascades, token handling.
+
+pub mod accounts;
+pub mod catalog;
+pub mod ctx;
+pub mod error;
+pub mod password;
+pub mod reviews;
+pub mod token;
+
+pub use accounts::AccountService;
+pub use catalog::CatalogService;
+pub use ctx::{Ctx, ServiceConfig};
+pub use error::{ServiceError, ServiceResult};
+pub use reviews::ReviewService;
+
+use mstream_db::DbPool;
+
+/// Every service, sharing one pool and configuration.
+#[derive(Clone)]
+pub struct Services {
+    /// Sign-up, sign-in, tokens, accounts.
+    pub accounts: AccountService,
+    /// The admin-curated catalog resources.
+    pub catalog: CatalogService,
+    /// Reviews and ratings.
+    pub reviews: ReviewService,
+    /// The shared context.
+    pub ctx: Ctx,
+}
+
+impl Services {
+    /// Builds the services over `pool`.
+    pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
+        let ctx = Ctx::new(pool, config);
+        Self {
+            accounts: AccountService::new(ctx.clone()),
+            catalog: CatalogService::new(ctx.clone()),
+            reviews: ReviewService::new(ctx.clone()),
+            ctx,
+        }
+    }
+}

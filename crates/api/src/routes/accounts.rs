@@ -1,0 +1,61 @@
+//! `/user/…`: sign-up, sign-in, sign-out, the caller's account.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::{method_not_allowed, read_body};
+use crate::body::{self, Accepts};
+use crate::caller::Caller;
+use crate::error::ApiResult;
+use crate::list::query_pairs;
+use crate::AppState;
+
+/// Registers the account routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let post_only = || method_not_allowed("POST, OPTIONS");
+    cfg.service(web::resource("/user/signup/").route(web::post().to(signup)).default_service(web::to(post_only())))
+        .service(web::resource("/user/login/").route(web::post().to(login)).default_service(web::to(post_only())))
+        .service(web::resource("/user/logout/").route(web::post().to(logout)).default_service(web::to(post_only())))
+        .service(
+            web::resource("/user/me/")
+                .route(web::get().to(me))
+                .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
+        )
+        .service(
+            web::resource("/user/delete/")
+                .route(web::delete().to(delete_account))
+                .default_service(web::to(method_not_allowed("DELETE, OPTIONS"))),
+        );
+}
+
+async fn signup(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let bytes = read_body(&req, payload, &state).await?;
+    let body = body::parse(&req, &bytes, Accepts::JsonOrForm)?;
+    let created = state.services.accounts.signup(&body).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let bytes = read_body(&req, payload, &state).await?;
+    let body = body::parse(&req, &bytes, Accepts::JsonOrForm)?;
+    let token = state.services.accounts.login(&body).await?;
+    Ok(HttpResponse::Ok().json(json!({ "token": token })))
+}
+
+async fn logout(req: HttpRequest, caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let all = query_pairs(&req)
+        .iter()
+        .any(|(k, v)| k == "all" && matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+    let token = caller.token.clone().unwrap_or_default();
+    state.services.accounts.logout(&caller.actor, token, all).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn me(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(state.services.accounts.me(&caller.actor).await?))
+}
+
+async fn delete_account(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    state.services.accounts.delete_account(&caller.actor).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

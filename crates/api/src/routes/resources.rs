@@ -1,0 +1,201 @@
+//! `/api/<resource>/` and `/api/<resource>/<id>/` for every resource, with
+//! DRF `ModelViewSet` semantics. One set of handlers serves all of them:
+//! the path names the resource, and the resource's declaration and storage
+//! do the rest.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use mstream_db::tables::Repo;
+use mstream_kernel::{Kind, Mode, Record};
+use mstream_service::catalog::{self, Listed};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::{method_not_allowed, path_id, read_body};
+use crate::body::{self, Accepts};
+use crate::caller::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::list::{absolute, envelope, query_pairs};
+use crate::AppState;
+
+/// Which use cases serve a resource.
+#[derive(Clone, Copy)]
+enum Endpoint {
+    /// Admin-curated catalog resources.
+    Catalog(&'static Repo),
+    /// Reviews (any signed-in user; ownership rules).
+    Reviews,
+    /// Users (admins; only `is_admin` writable; no create or delete here).
+    Users,
+}
+
+fn endpoint(name: &str) -> ApiResult<Endpoint> {
+    match name {
+        "reviews" => Ok(Endpoint::Reviews),
+        "users" => Ok(Endpoint::Users),
+        other => catalog::repo(other).map(Endpoint::Catalog).ok_or_else(ApiError::not_found),
+    }
+}
+
+/// Registers the resource routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/{resource}/")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(web::to(method_not_allowed("GET, POST, HEAD, OPTIONS"))),
+    )
+    .service(
+        web::resource("/api/{resource}/{id}/")
+            .route(web::get().to(retrieve))
+            .route(web::put().to(replace))
+            .route(web::patch().to(patch))
+            .route(web::delete().to(destroy))
+            .default_service(web::to(method_not_allowed("GET, PUT, PATCH, DELETE, HEAD, OPTIONS"))),
+    );
+}
+
+/// The wire form of a record: uploaded files become absolute URLs.
+fn present(req: &HttpRequest, resource: &mstream_kernel::Resource, mut record: Record) -> Json {
+    for field in resource.fields.iter().filter(|f| f.kind == Kind::File) {
+        if let Some(path) = record.text(field.name).map(str::to_owned) {
+            record.set(field.name, mstream_kernel::FieldValue::Text(absolute(req, &format!("/content/{path}"))));
+        }
+    }
+    serde_json::to_value(&record).unwrap_or(Json::Null)
+}
+
+fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
+    match endpoint {
+        Endpoint::Catalog(repo) => repo.resource(),
+        Endpoint::Reviews => &mstream_reviews::REVIEW,
+        Endpoint::Users => &mstream_kernel::user::USER,
+    }
+}
+
+fn page(req: &HttpRequest, endpoint: Endpoint, listed: Listed) -> HttpResponse {
+    let resource = resource_of(endpoint);
+    let results = listed.records.clone().into_iter().map(|r| present(req, resource, r)).collect();
+    HttpResponse::Ok().json(envelope(req, listed, results))
+}
+
+async fn list(req: HttpRequest, path: web::Path<String>, caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let endpoint = endpoint(&path)?;
+    let pairs = query_pairs(&req);
+    let services = &state.services;
+    let listed = match endpoint {
+        Endpoint::Catalog(repo) => services.catalog.list(&caller.actor, repo, pairs).await?,
+        Endpoint::Reviews => services.reviews.list(&caller.actor, pairs).await?,
+        Endpoint::Users => services.accounts.list_users(&caller.actor, pairs).await?,
+    };
+    Ok(page(&req, endpoint, listed))
+}
+
+async fn create(
+    req: HttpRequest,
+    path: web::Path<String>,
+    caller: Caller,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let endpoint = endpoint(&path)?;
+    if let Endpoint::Users = endpoint {
+        return Ok(method_not_allowed("GET, HEAD, OPTIONS")(req).await);
+    }
+    let bytes = read_body(&req, payload, &state).await?;
+    let body = body::parse(&req, &bytes, Accepts::Json)?;
+    let services = &state.services;
+    let record = match endpoint {
+        Endpoint::Catalog(repo) => services.catalog.create(&caller.actor, repo, &body).await?,
+        Endpoint::Reviews => services.reviews.create(&caller.actor, &body).await?,
+        Endpoint::Users => return Err(ApiError::not_found()),
+    };
+    let location = record
+        .id()
+        .map(|id| absolute(&req, &format!("/api/{}/{id}/", path.as_str())))
+        .unwrap_or_default();
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(present(&req, resource_of(endpoint), record)))
+}
+
+async fn retrieve(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (name, raw_id) = path.into_inner();
+    let endpoint = endpoint(&name)?;
+    let id = path_id(&raw_id)?;
+    let services = &state.services;
+    let record = match endpoint {
+        Endpoint::Catalog(repo) => services.catalog.get(&caller.actor, repo, id).await?,
+        Endpoint::Reviews => services.reviews.get(&caller.actor, id).await?,
+        Endpoint::Users => services.accounts.get_user(&caller.actor, id).await?,
+    };
+    Ok(HttpResponse::Ok().json(present(&req, resource_of(endpoint), record)))
+}
+
+async fn write(
+    req: HttpRequest,
+    name: &str,
+    id: Uuid,
+    caller: Caller,
+    payload: web::Payload,
+    state: &AppState,
+    mode: Mode,
+) -> ApiResult<HttpResponse> {
+    let endpoint = endpoint(name)?;
+    let bytes = read_body(&req, payload, state).await?;
+    let body = body::parse(&req, &bytes, Accepts::Json)?;
+    let services = &state.services;
+    let record = match endpoint {
+        Endpoint::Catalog(repo) => services.catalog.update(&caller.actor, repo, id, &body, mode).await?,
+        Endpoint::Reviews => services.reviews.update(&caller.actor, id, &body, mode).await?,
+        Endpoint::Users => services.accounts.update_user(&caller.actor, id, &body, mode).await?,
+    };
+    Ok(HttpResponse::Ok().json(present(&req, resource_of(endpoint), record)))
+}
+
+async fn replace(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    caller: Caller,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (name, raw_id) = path.into_inner();
+    let id = path_id(&raw_id)?;
+    write(req, &name, id, caller, payload, &state, Mode::Replace).await
+}
+
+async fn patch(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    caller: Caller,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (name, raw_id) = path.into_inner();
+    let id = path_id(&raw_id)?;
+    write(req, &name, id, caller, payload, &state, Mode::Patch).await
+}
+
+async fn destroy(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (name, raw_id) = path.into_inner();
+    let endpoint = endpoint(&name)?;
+    let id = path_id(&raw_id)?;
+    let services = &state.services;
+    match endpoint {
+        Endpoint::Catalog(repo) => services.catalog.delete(&caller.actor, repo, id).await?,
+        Endpoint::Reviews => services.reviews.delete(&caller.actor, id).await?,
+        Endpoint::Users => return Ok(method_not_allowed("GET, PUT, PATCH, HEAD, OPTIONS")(req).await),
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

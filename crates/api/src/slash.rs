@@ -1,0 +1,43 @@
+//! Every API path ends with a slash (SPEC §1): `GET`/`HEAD` without it are
+//! redirected, other methods are served as if it were there (a redirect
+//! would make clients drop their body).
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, Uri};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse};
+
+/// Paths that take no trailing slash: probes, the scraper, media files.
+fn exempt(path: &str) -> bool {
+    path.ends_with('/')
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+        || path.starts_with("/content/")
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+/// The middleware.
+pub async fn trailing_slash(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let path = req.path().to_owned();
+    if exempt(&path) {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    let slashed = match req.query_string() {
+        "" => format!("{path}/"),
+        query => format!("{path}/?{query}"),
+    };
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let response = HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, slashed))
+            .finish();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    if let Ok(uri) = slashed.parse::<Uri>() {
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}

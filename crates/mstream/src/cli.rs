@@ -1,0 +1,169 @@
+//! The command line: `serve` (default), `migrate`, `createsuperuser`,
+//! `changepassword`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::{Parser, Subcommand};
+use mstream_service::accounts::{valid_email, valid_username, NewAccount};
+use mstream_service::{AccountService, ServiceError};
+
+use crate::config::Settings;
+use crate::startup::{open_database, services, Application};
+
+/// mstream: the media-streaming catalog service.
+#[derive(Debug, Parser)]
+#[command(name = "mstream", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create an admin account.
+    Createsuperuser {
+        /// Username (prompted for when missing on a terminal).
+        #[arg(long)]
+        username: Option<String>,
+        /// Email address (prompted for when missing on a terminal).
+        #[arg(long)]
+        email: Option<String>,
+        /// Never prompt: take the password from MSTREAM_SUPERUSER_PASSWORD.
+        #[arg(long)]
+        noinput: bool,
+    },
+    /// Set a user's password (revokes their tokens).
+    Changepassword {
+        /// The account.
+        username: String,
+    },
+}
+
+/// A command's failure: the message and the exit code.
+#[derive(Debug)]
+pub struct Failure(pub String, pub u8);
+
+type Outcome = Result<(), Failure>;
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure(message.into(), 1)
+}
+
+/// Runs `command` to completion.
+pub async fn run(command: Command, settings: Settings) -> Outcome {
+    match command {
+        Command::Serve => {
+            let app = Application::build(settings).map_err(|e| fail(e.to_string()))?;
+            tracing::info!(port = app.port(), "serving");
+            app.run_until_stopped().await.map_err(|e| fail(e.to_string()))
+        }
+        Command::Migrate => {
+            open_database(&settings).map_err(|e| fail(e.to_string()))?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Createsuperuser { username, email, noinput } => {
+            let accounts = accounts(&settings)?;
+            createsuperuser(&accounts, username, email, noinput).await
+        }
+        Command::Changepassword { username } => {
+            let accounts = accounts(&settings)?;
+            let password = prompt_new_password()?;
+            accounts.change_password(&username, &password).await.map_err(|e| match e {
+                ServiceError::NotFound => fail(format!("user '{username}' does not exist")),
+                other => fail(describe(other)),
+            })?;
+            println!("Password changed successfully for user '{username}'.");
+            Ok(())
+        }
+    }
+}
+
+fn accounts(settings: &Settings) -> Result<AccountService, Failure> {
+    let pool = open_database(settings).map_err(|e| fail(e.to_string()))?;
+    Ok(services(settings, pool).accounts)
+}
+
+fn describe(error: ServiceError) -> String {
+    match error {
+        ServiceError::Validation(errors) => errors.to_string(),
+        other => other.to_string(),
+    }
+}
+
+async fn createsuperuser(
+    accounts: &AccountService,
+    username: Option<String>,
+    email: Option<String>,
+    noinput: bool,
+) -> Outcome {
+    let interactive = !noinput && std::io::stdin().is_terminal();
+    let username = match username {
+        Some(u) => u,
+        None if interactive => prompt("Username: ")?,
+        None => return Err(fail("--username is required with --noinput or without a terminal")),
+    };
+    if !valid_username(&username) || username.chars().count() > 150 {
+        return Err(fail("Enter a valid username: up to 150 letters, digits and @/./+/-/_ characters."));
+    }
+    if accounts.find_user(&username).await.map_err(|e| fail(describe(e)))?.is_some() {
+        return Err(fail("Error: That username is already taken."));
+    }
+    let email = match email {
+        Some(e) => e,
+        None if interactive => prompt("Email address: ")?,
+        None => return Err(fail("--email is required with --noinput or without a terminal")),
+    };
+    if !valid_email(&email) {
+        return Err(fail("Error: Enter a valid email address."));
+    }
+    let password = if interactive {
+        loop {
+            let password = prompt_new_password()?;
+            match AccountService::check_new_password(&password, &username, &email) {
+                Ok(()) => break password,
+                Err(problems) => eprintln!("{}", problems.join("\n")),
+            }
+        }
+    } else {
+        let password = std::env::var("MSTREAM_SUPERUSER_PASSWORD")
+            .map_err(|_| fail("MSTREAM_SUPERUSER_PASSWORD must be set with --noinput or without a terminal"))?;
+        AccountService::check_new_password(&password, &username, &email).map_err(|p| fail(p.join(" ")))?;
+        password
+    };
+    accounts
+        .create_account(NewAccount { username, email, password, is_admin: true })
+        .await
+        .map_err(|e| fail(describe(e)))?;
+    println!("Superuser created successfully.");
+    Ok(())
+}
+
+fn prompt(label: &str) -> Result<String, Failure> {
+    print!("{label}");
+    std::io::stdout().flush().map_err(|e| fail(e.to_string()))?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| fail(e.to_string()))?;
+    Ok(line.trim().to_owned())
+}
+
+fn prompt_new_password() -> Result<String, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return std::env::var("MSTREAM_SUPERUSER_PASSWORD")
+            .map_err(|_| fail("no terminal to prompt on: set MSTREAM_SUPERUSER_PASSWORD"));
+    }
+    loop {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| fail(e.to_string()))?;
+        let second = rpassword::prompt_password("Password (again): ").map_err(|e| fail(e.to_string()))?;
+        if first == second {
+            return Ok(first);
+        }
+        eprintln!("Error: Your passwords didn't match.");
+    }
+}

@@ -1,0 +1,220 @@
+//! Configuration: built-in defaults, then `config/default.toml`, then
+//! `config/<MSTREAM_ENV>.toml`, then `MSTREAM__SECTION__KEY` environment
+//! variables (a `.env` file in the working directory supplies any that the
+//! real environment lacks). `DSK` stands in for `MSTREAM__SECRET_KEY`.
+
+use std::path::PathBuf;
+
+use config::{Config, Environment, File};
+use serde::Deserialize;
+
+/// Every setting, each with a default.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Signs media URLs. Generated per run in development when missing.
+    #[serde(default)]
+    pub secret_key: Option<String>,
+    /// HTTP listener.
+    #[serde(default)]
+    pub server: ServerSettings,
+    /// Storage.
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    /// Uploaded media.
+    #[serde(default)]
+    pub media: MediaSettings,
+    /// Passwords.
+    #[serde(default)]
+    pub auth: AuthSettings,
+    /// Request budgets.
+    #[serde(default)]
+    pub throttle: ThrottleSettings,
+    /// `MSTREAM_ENV` (`development` unless set).
+    #[serde(skip)]
+    pub environment: String,
+}
+
+/// `server.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    pub port: u16,
+    /// Worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// Largest JSON/form body in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8000,
+            workers: None,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// `database.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://path` or `postgres://…`.
+    pub url: String,
+    /// Most pooled connections.
+    pub pool_size: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/mstream.sqlite3".into(),
+            pool_size: 16,
+        }
+    }
+}
+
+/// `media.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MediaSettings {
+    /// Folder of the uploaded files.
+    pub root: PathBuf,
+    /// Largest upload.
+    pub max_upload_bytes: u64,
+    /// Lifetime of signed media URLs.
+    pub url_ttl_secs: u64,
+    /// Serve media without signatures.
+    pub public: bool,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            root: PathBuf::from("content"),
+            max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            url_ttl_secs: 6 * 3600,
+            public: false,
+        }
+    }
+}
+
+/// `auth.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    /// bcrypt work factor.
+    pub bcrypt_cost: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { bcrypt_cost: 12 }
+    }
+}
+
+/// `throttle.*`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ThrottleSettings {
+    /// Requests a minute per signed-in user.
+    pub user_per_minute: u32,
+    /// Requests a minute per anonymous client address.
+    pub anon_per_minute: u32,
+}
+
+impl Default for ThrottleSettings {
+    fn default() -> Self {
+        Self {
+            user_per_minute: 60,
+            anon_per_minute: 60,
+        }
+    }
+}
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Reads every layer from the working directory and the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let environment = std::env::var("MSTREAM_ENV").unwrap_or_else(|_| "development".into());
+        let config = Config::builder()
+            .add_source(File::with_name("config/default").required(false))
+            .add_source(File::with_name(&format!("config/{environment}")).required(false))
+            .add_source(
+                Environment::with_prefix("MSTREAM")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        let mut settings: Settings = config.try_deserialize().map_err(|e| ConfigError(e.to_string()))?;
+        settings.environment = environment;
+        if settings.secret_key.as_deref().is_none_or(str::is_empty) {
+            settings.secret_key = std::env::var("DSK").ok().filter(|k| !k.is_empty());
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Defaults only (tests start from these).
+    pub fn defaults() -> Self {
+        Self {
+            secret_key: None,
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            media: MediaSettings::default(),
+            auth: AuthSettings::default(),
+            throttle: ThrottleSettings::default(),
+            environment: "development".into(),
+        }
+    }
+
+    /// Checks values no type can (URL scheme, ranges).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        mstream_db::Backend::from_url(&self.database.url).map_err(ConfigError)?;
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return Err(ConfigError(format!(
+                "auth.bcrypt_cost = {}: must be between 4 and 31",
+                self.auth.bcrypt_cost
+            )));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError("database.pool_size must be at least 1".into()));
+        }
+        if self.is_production() && self.secret_key.is_none() {
+            return Err(ConfigError(
+                "MSTREAM_ENV=production needs a secret key: set MSTREAM__SECRET_KEY (or DSK)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `MSTREAM_ENV=production`.
+    pub fn is_production(&self) -> bool {
+        self.environment == "production"
+    }
+
+    /// The secret key, or a throwaway one for this run (development only;
+    /// signed URLs stop working at restart). Returns whether it was generated.
+    pub fn secret_key_or_throwaway(&mut self) -> (String, bool) {
+        match &self.secret_key {
+            Some(key) => (key.clone(), false),
+            None => {
+                let key: String = (0..64)
+                    .map(|_| char::from(b"0123456789abcdef"[rand::random_range(0..16)]))
+                    .collect();
+                self.secret_key = Some(key.clone());
+                (key, true)
+            }
+        }
+    }
+}

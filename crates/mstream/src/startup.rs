@@ -1,0 +1,87 @@
+//! Builds the running application from settings.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use mstream_api::{ApiSettings, AppState};
+use mstream_db::{migrate, DbPool};
+use mstream_service::{ServiceConfig, Services};
+
+use crate::config::Settings;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] mstream_db::DbError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// host:port.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the pool and applies pending migrations.
+pub fn open_database(settings: &Settings) -> Result<DbPool, StartupError> {
+    let pool = DbPool::connect(&settings.database.url, settings.database.pool_size)?;
+    let applied = migrate::run_pending(&pool)?;
+    for version in applied {
+        tracing::info!(%version, "applied migration");
+    }
+    Ok(pool)
+}
+
+/// The services over an open pool.
+pub fn services(settings: &Settings, pool: DbPool) -> Services {
+    Services::new(
+        pool,
+        ServiceConfig {
+            bcrypt_cost: settings.auth.bcrypt_cost,
+            media_root: settings.media.root.clone(),
+        },
+    )
+}
+
+/// A built, not yet awaited, server.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds the listener and builds the
+    /// server (call inside an actix/tokio runtime).
+    pub fn build(mut settings: Settings) -> Result<Self, StartupError> {
+        let (_, generated) = settings.secret_key_or_throwaway();
+        if generated {
+            tracing::warn!("no secret key configured: using a throwaway one (signed media URLs will not survive a restart); set MSTREAM__SECRET_KEY");
+        }
+        let pool = open_database(&settings)?;
+        let addr = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind { addr: addr.clone(), source })?;
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(settings.server.port);
+        let state = AppState {
+            services: services(&settings, pool),
+            settings: ApiSettings {
+                max_body_bytes: settings.server.max_body_bytes,
+            },
+        };
+        let server = mstream_api::serve(listener, state, settings.server.workers)
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self { server, port })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,180 @@
+//! The admin-curated catalog resources, served by one generic use case per
+//! operation over each resource's [`Repo`].
+
+use std::path::PathBuf;
+
+use mstream_db::engine::{self, Listed as DbListed};
+use mstream_db::tables::{self, Repo};
+use mstream_db::{cascade, tx, AnyConn};
+use mstream_kernel::{Actor, FieldErrors, Kind, ListQuery, Mode, Record, Timestamp, WriteSet};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::accounts::{query_error, require_admin};
+use crate::ctx::Ctx;
+use crate::error::{unique_to_field, ServiceError, ServiceResult};
+
+/// A page of records and the total that matched.
+#[derive(Debug)]
+pub struct Listed {
+    /// How many matched.
+    pub count: u64,
+    /// This page.
+    pub records: Vec<Record>,
+}
+
+impl Listed {
+    /// From the database's answer; 404 `Invalid page.` past the end.
+    pub fn from_db(listed: DbListed) -> ServiceResult<Self> {
+        if !listed.page_exists {
+            return Err(ServiceError::InvalidPage);
+        }
+        Ok(Self {
+            count: listed.count,
+            records: listed.records,
+        })
+    }
+}
+
+/// The catalog resources' CRUD, admin-only (SPEC §3).
+#[derive(Clone)]
+pub struct CatalogService {
+    ctx: Ctx,
+}
+
+/// The repositories served by [`CatalogService`] by resource name.
+pub fn repo(name: &str) -> Option<&'static Repo> {
+    Some(match name {
+        "genre" => &tables::GENRE,
+        "parcontag" => &tables::PARENTAL_CONTROL_TAG,
+        "contype" => &tables::CONTENT_TYPE,
+        "artists" => &tables::ARTIST,
+        "contents" => &tables::CONTENT,
+        "conmediafile" => &tables::MEDIA_FILE,
+        "artconrelation" => &tables::RELATION,
+        "submodels" => &tables::PLAN,
+        "submap" => &tables::SUBSCRIPTION,
+        _ => return None,
+    })
+}
+
+impl CatalogService {
+    /// Over `ctx`.
+    pub fn new(ctx: Ctx) -> Self {
+        Self { ctx }
+    }
+
+    /// A page of `repo`'s entities as the query string asks.
+    pub async fn list(&self, actor: &Actor, repo: &'static Repo, pairs: Vec<(String, String)>) -> ServiceResult<Listed> {
+        require_admin(actor)?;
+        list_records(&self.ctx, repo, pairs).await
+    }
+
+    /// One entity.
+    pub async fn get(&self, actor: &Actor, repo: &'static Repo, id: Uuid) -> ServiceResult<Record> {
+        require_admin(actor)?;
+        self.ctx.run(move |conn| Ok(repo.get(conn, id)?)).await
+    }
+
+    /// Creates an entity from a JSON body.
+    pub async fn create(&self, actor: &Actor, repo: &'static Repo, body: &Json) -> ServiceResult<Record> {
+        require_admin(actor)?;
+        let set = parse_body(repo, body, Mode::Create)?;
+        self.ctx
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    check_references(conn, repo, &set)?;
+                    let id = Uuid::new_v4();
+                    engine::insert(conn, repo.table, id, Timestamp::now(), &set, &[]).map_err(|e| unique(e, repo))?;
+                    Ok(repo.get(conn, id)?)
+                })
+            })
+            .await
+    }
+
+    /// Replaces (`PUT`) or patches (`PATCH`) an entity.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        repo: &'static Repo,
+        id: Uuid,
+        body: &Json,
+        mode: Mode,
+    ) -> ServiceResult<Record> {
+        require_admin(actor)?;
+        let set = parse_body(repo, body, mode)?;
+        self.ctx
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    check_references(conn, repo, &set)?;
+                    engine::update(conn, repo.table, id, Timestamp::now(), &set, &[]).map_err(|e| unique(e, repo))?;
+                    Ok(repo.get(conn, id)?)
+                })
+            })
+            .await
+    }
+
+    /// Deletes an entity and what cascades from it; media bytes that
+    /// belonged to deleted rows are removed after the commit.
+    pub async fn delete(&self, actor: &Actor, repo: &'static Repo, id: Uuid) -> ServiceResult<()> {
+        require_admin(actor)?;
+        let files = self
+            .ctx
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    let files = cascade::media_files_doomed_by(conn, repo.resource().name, id)?;
+                    engine::delete(conn, repo.table, id)?;
+                    Ok(files)
+                })
+            })
+            .await?;
+        let root = self.ctx.config().media_root.clone();
+        self.ctx.compute(move || Ok(remove_files(&root, &files))).await
+    }
+}
+
+/// Lists `repo` for `pairs` (permission already checked).
+pub async fn list_records(ctx: &Ctx, repo: &'static Repo, pairs: Vec<(String, String)>) -> ServiceResult<Listed> {
+    let query = ListQuery::parse(repo.resource(), &pairs).map_err(query_error)?;
+    let listed = ctx.run(move |conn| Ok(repo.list(conn, &query)?)).await?;
+    Listed::from_db(listed)
+}
+
+/// Validates a JSON body for `repo`. Resources with uploaded bytes take
+/// multipart bodies only, so a JSON create without them names the file.
+pub fn parse_body(repo: &Repo, body: &Json, mode: Mode) -> ServiceResult<WriteSet> {
+    let set = WriteSet::parse(repo.resource(), body, mode);
+    let file_required = mode == Mode::Create
+        && repo.resource().fields.iter().any(|f| f.kind == Kind::File);
+    match (set, file_required) {
+        (Ok(set), false) => Ok(set),
+        (Ok(_), true) => Err(ServiceError::field("file", "No file was submitted.")),
+        (Err(mut errors), true) => {
+            errors.add("file", "No file was submitted.");
+            Err(errors.into())
+        }
+        (Err(errors), false) => Err(errors.into()),
+    }
+}
+
+/// 400 on the field for every referred id that does not exist.
+pub fn check_references(conn: &mut AnyConn, repo: &Repo, set: &WriteSet) -> ServiceResult<()> {
+    let errors: FieldErrors = engine::missing_references(conn, repo.table, set)?;
+    Ok(errors.into_result()?)
+}
+
+/// A unique violation as DRF's field message.
+pub fn unique(error: mstream_db::DbError, repo: &Repo) -> ServiceError {
+    unique_to_field(error, repo.resource(), |c| repo.table.field_of_column(c))
+}
+
+fn remove_files(root: &std::path::Path, files: &[String]) {
+    for file in files {
+        let path: PathBuf = root.join(file);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not remove media file"),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! What every service shares, and the one way they reach the database.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mstream_db::{AnyConn, DbPool};
+
+use crate::error::{ServiceError, ServiceResult};
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// bcrypt work factor (4..=31).
+    pub bcrypt_cost: u32,
+    /// Where uploaded media live (the stored paths are relative to it).
+    pub media_root: PathBuf,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            bcrypt_cost: 12,
+            media_root: PathBuf::from("content"),
+        }
+    }
+}
+
+/// The pool and settings, cheap to clone.
+#[derive(Clone)]
+pub struct Ctx {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: DbPool,
+    config: ServiceConfig,
+}
+
+impl Ctx {
+    /// Wraps a pool and settings.
+    pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
+        Self {
+            inner: Arc::new(Inner { pool, config }),
+        }
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &DbPool {
+        &self.inner.pool
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.inner.config
+    }
+
+    /// Runs blocking `work` (diesel, bcrypt) on tokio's blocking pool with
+    /// a pooled connection, so the async workers never wait on it.
+    pub async fn run<T, F>(&self, work: F) -> ServiceResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConn) -> ServiceResult<T> + Send + 'static,
+    {
+        let pool = self.inner.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs blocking `work` that needs no connection (hashing).
+    pub async fn compute<T, F>(&self, work: F) -> ServiceResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> ServiceResult<T> + Send + 'static,
+    {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+    }
+}

@@ -1,0 +1,74 @@
+//! Typed errors of the use cases; the api crate maps them to HTTP in one place.
+
+use mstream_db::DbError;
+use mstream_kernel::{FieldErrors, Resource};
+
+/// Why a use case refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input is invalid (400 with field messages).
+    #[error("validation failed: {0}")]
+    Validation(FieldErrors),
+    /// No credentials, but the operation needs a signed-in caller (401).
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The presented token is unknown or revoked (401).
+    #[error("invalid token")]
+    InvalidToken,
+    /// The caller may not do this (403).
+    #[error("permission denied")]
+    Forbidden,
+    /// The entity does not exist (404).
+    #[error("not found")]
+    NotFound,
+    /// The page lies past the end (404 `Invalid page.`).
+    #[error("invalid page")]
+    InvalidPage,
+    /// The database cannot be reached (503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; logged, never shown (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Results of the use cases.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+impl From<DbError> for ServiceError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::NotFound => ServiceError::NotFound,
+            DbError::Unavailable(why) => ServiceError::Unavailable(why),
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for ServiceError {
+    fn from(errors: FieldErrors) -> Self {
+        ServiceError::Validation(errors)
+    }
+}
+
+impl ServiceError {
+    /// A single-field validation error.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Validation(FieldErrors::single(field, message))
+    }
+}
+
+/// Turns a unique violation on `resource`'s table into DRF's field message;
+/// other errors pass through.
+pub fn unique_to_field(
+    error: DbError,
+    resource: &Resource,
+    field_of_column: impl Fn(&str) -> Option<&'static str>,
+) -> ServiceError {
+    if let DbError::Unique { columns, .. } = &error {
+        if let Some(field) = columns.iter().find_map(|c| field_of_column(c)) {
+            return ServiceError::field(field, resource.unique_message(field));
+        }
+    }
+    error.into()
+}

@@ -1,0 +1,138 @@
+//! Reviews (SPEC §4): any signed-in user reads them all, the author alone
+//! edits, the author or an admin deletes, and every change recomputes the
+//! content's rating in the same transaction.
+
+use mstream_db::engine;
+use mstream_db::reviews as repo;
+use mstream_db::sql::Bind;
+use mstream_db::{tables, tx, AnyConn, DbError};
+use mstream_kernel::{Actor, FieldErrors, FieldValue, Mode, Record, Timestamp};
+use mstream_reviews::{RatingSummary, ALREADY_REVIEWED};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::accounts::signed_in;
+use crate::catalog::{check_references, list_records, parse_body, unique, Listed};
+use crate::ctx::Ctx;
+use crate::error::{ServiceError, ServiceResult};
+
+/// Reviews and the ratings they make.
+#[derive(Clone)]
+pub struct ReviewService {
+    ctx: Ctx,
+}
+
+/// Recomputes `content`'s rating sum, count and mean from its reviews as
+/// committed; the caller holds the content's lock (see
+/// [`mstream_db::reviews::lock_contents`]) inside its write transaction.
+pub fn recompute(conn: &mut AnyConn, content: Uuid) -> ServiceResult<()> {
+    let (sum, count) = repo::rating_totals(conn, content)?;
+    let summary = RatingSummary::from_parts(sum, count)
+        .ok_or_else(|| ServiceError::Internal(format!("impossible rating totals {sum}/{count} for {content}")))?;
+    Ok(repo::store_rating(conn, content, summary.sum(), summary.count(), summary.mean())?)
+}
+
+fn id_field(record: &Record, field: &str) -> ServiceResult<Uuid> {
+    match record.get(field) {
+        Some(FieldValue::Id(id)) => Ok(*id),
+        _ => Err(ServiceError::Internal(format!("review without {field}"))),
+    }
+}
+
+fn already_reviewed(error: DbError) -> ServiceError {
+    match &error {
+        DbError::Unique { columns, .. } if columns.iter().any(|c| c == "user_id") => {
+            ServiceError::Validation(FieldErrors::non_field(ALREADY_REVIEWED))
+        }
+        _ => unique(error, &tables::REVIEW),
+    }
+}
+
+impl ReviewService {
+    /// Over `ctx`.
+    pub fn new(ctx: Ctx) -> Self {
+        Self { ctx }
+    }
+
+    /// Every review, for any signed-in user.
+    pub async fn list(&self, actor: &Actor, pairs: Vec<(String, String)>) -> ServiceResult<Listed> {
+        signed_in(actor)?;
+        list_records(&self.ctx, &tables::REVIEW, pairs).await
+    }
+
+    /// One review, for any signed-in user.
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ServiceResult<Record> {
+        signed_in(actor)?;
+        self.ctx.run(move |conn| Ok(tables::REVIEW.get(conn, id)?)).await
+    }
+
+    /// Creates the caller's review of a content (one per content).
+    pub async fn create(&self, actor: &Actor, body: &Json) -> ServiceResult<Record> {
+        let author = signed_in(actor)?.id.uuid();
+        let set = parse_body(&tables::REVIEW, body, Mode::Create)?;
+        self.ctx
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    check_references(conn, &tables::REVIEW, &set)?;
+                    let content = set
+                        .reference("content")
+                        .ok_or_else(|| ServiceError::Internal("validated review without content".into()))?;
+                    repo::lock_contents(conn, &[content])?;
+                    let id = Uuid::new_v4();
+                    let extra = [("user_id", Bind::from(author))];
+                    engine::insert(conn, tables::REVIEW.table, id, Timestamp::now(), &set, &extra)
+                        .map_err(already_reviewed)?;
+                    recompute(conn, content)?;
+                    Ok(tables::REVIEW.get(conn, id)?)
+                })
+            })
+            .await
+    }
+
+    /// Replaces or patches the caller's own review; moving it to another
+    /// content recomputes both.
+    pub async fn update(&self, actor: &Actor, id: Uuid, body: &Json, mode: Mode) -> ServiceResult<Record> {
+        let caller = signed_in(actor)?.id.uuid();
+        let set = parse_body(&tables::REVIEW, body, mode)?;
+        self.ctx
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    let existing = tables::REVIEW.get(conn, id)?;
+                    if id_field(&existing, "user")? != caller {
+                        return Err(ServiceError::Forbidden);
+                    }
+                    check_references(conn, &tables::REVIEW, &set)?;
+                    let old_content = id_field(&existing, "content")?;
+                    let new_content = set.reference("content").unwrap_or(old_content);
+                    repo::lock_contents(conn, &[old_content, new_content])?;
+                    engine::update(conn, tables::REVIEW.table, id, Timestamp::now(), &set, &[])
+                        .map_err(already_reviewed)?;
+                    recompute(conn, old_content)?;
+                    if new_content != old_content {
+                        recompute(conn, new_content)?;
+                    }
+                    Ok(tables::REVIEW.get(conn, id)?)
+                })
+            })
+            .await
+    }
+
+    /// Deletes a review: its author, or an admin moderating.
+    pub async fn delete(&self, actor: &Actor, id: Uuid) -> ServiceResult<()> {
+        let caller = signed_in(actor)?.clone();
+        self.ctx
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    let existing = tables::REVIEW.get(conn, id)?;
+                    if id_field(&existing, "user")? != caller.id.uuid() && !caller.is_admin {
+                        return Err(ServiceError::Forbidden);
+                    }
+                    let content = id_field(&existing, "content")?;
+                    repo::lock_contents(conn, &[content])?;
+                    engine::delete(conn, tables::REVIEW.table, id)?;
+                    recompute(conn, content)
+                })
+            })
+            .await
+    }
+}
