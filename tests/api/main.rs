@@ -1,1 +1,9 @@
+//! Black-box tests: each starts the real application on a free port with its
+//! own database (a fresh SQLite file, or a fresh PostgreSQL database when
+//! `MSTREAM_TEST_DATABASE_URL=postgres://…` is set) and talks HTTP to it.
 
+mod accounts;
+mod catalog;
+mod conventions;
+mod helpers;
+mod reviews;

@@ -8,7 +8,8 @@ use crate::AppState;
 /// Registers the probes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
 }
 
 async fn healthz() -> HttpResponse {
@@ -23,4 +24,28 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "unreachable" }))
     }
+}
+
+/// Prometheus text: the database pool's use and the statements it ran.
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.services.ctx.pool();
+    let (open, idle) = pool.usage();
+    let body = format!(
+        "# HELP mstream_db_queries_total SQL statements started.\n\
+         # TYPE mstream_db_queries_total counter\n\
+         mstream_db_queries_total {}\n\
+         # HELP mstream_db_pool_connections Pooled database connections by state.\n\
+         # TYPE mstream_db_pool_connections gauge\n\
+         mstream_db_pool_connections{{state=\"idle\"}} {idle}\n\
+         mstream_db_pool_connections{{state=\"in_use\"}} {}\n\
+         # HELP mstream_db_pool_max_connections Largest pool size.\n\
+         # TYPE mstream_db_pool_max_connections gauge\n\
+         mstream_db_pool_max_connections {}\n",
+        pool.stats().queries(),
+        open.saturating_sub(idle),
+        pool.max_size(),
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }

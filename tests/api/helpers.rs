@@ -1,0 +1,232 @@
+//! The harness: `spawn_app()` and typed request helpers.
+
+use std::sync::Once;
+
+use diesel::{Connection, RunQueryDsl};
+use mstream::startup::{self, Application};
+use mstream::Settings;
+use mstream_service::accounts::NewAccount;
+use mstream_service::Services;
+use reqwest::Method;
+use serde_json::{json, Value as Json};
+
+static TRACING: Once = Once::new();
+
+/// A running application and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    _dir: tempfile::TempDir,
+    _database: Option<PgDatabase>,
+}
+
+/// A per-test PostgreSQL database, dropped with the test.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+        }
+    }
+}
+
+/// `postgres://u@h:p/db?x` with the database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[prefix_end..].find('/') {
+        Some(slash) => &base[..prefix_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Starts the application with defaults fit for tests.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application after `tweak` adjusts the settings.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            mstream::telemetry::init();
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, database) = match std::env::var("MSTREAM_TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin_url).expect("PostgreSQL for tests reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+            (with_database(&admin_url, &name), Some(PgDatabase { admin_url, name }))
+        }
+        _ => (format!("sqlite://{}/mstream.sqlite3", dir.path().display()), None),
+    };
+    let mut settings = Settings::defaults();
+    settings.server.port = 0;
+    settings.server.workers = Some(2);
+    settings.database.url = url;
+    settings.database.pool_size = 8;
+    settings.media.root = dir.path().join("content");
+    settings.auth.bcrypt_cost = 4;
+    settings.secret_key = Some("test-secret-key".into());
+    tweak(&mut settings);
+    let app = Application::build(settings.clone()).expect("application starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let pool = mstream_db::DbPool::connect(&settings.database.url, 2).expect("second pool");
+    let services = startup::services(&settings, pool);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp { base, client, services, _dir: dir, _database: database }
+}
+
+/// A response: status, headers and JSON body (`Null` when empty).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Json,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A signed-up user.
+pub struct TestUser {
+    pub id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Json>) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Token {token}"));
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request sent");
+        reply(response).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Json) -> Reply {
+        self.send(Method::POST, path, Some(token), Some(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Json) -> Reply {
+        self.send(Method::PUT, path, Some(token), Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Json) -> Reply {
+        self.send(Method::PATCH, path, Some(token), Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Signs up `username` with a good password through the API.
+    pub async fn signup(&self, username: &str) -> TestUser {
+        let body = json!({
+            "username": username,
+            "email": format!("{username}@example.com"),
+            "password": "Correct-horse-9",
+            "confirm_password": "Correct-horse-9",
+        });
+        let r = self.send(Method::POST, "/user/signup/", None, Some(&body)).await;
+        assert_eq!(r.status, 201, "signup {username}: {}", r.body);
+        TestUser {
+            id: r.body["id"].as_str().expect("id").to_owned(),
+            token: r.body["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// An admin made as `createsuperuser` makes one, signed in through the API.
+    pub async fn admin(&self) -> String {
+        let username = format!("admin{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        self.services
+            .accounts
+            .create_account(NewAccount {
+                username: username.clone(),
+                email: format!("{username}@example.com"),
+                password: "Admin-pass-77".into(),
+                is_admin: true,
+            })
+            .await
+            .expect("admin created");
+        let r = self
+            .send(Method::POST, "/user/login/", None, Some(&json!({"username": username, "password": "Admin-pass-77"})))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates an entity, asserting 201; returns its representation.
+    pub async fn create(&self, token: &str, resource: &str, body: Json) -> Json {
+        let r = self.post(&format!("/api/{resource}/"), token, body).await;
+        assert_eq!(r.status, 201, "create {resource}: {}", r.body);
+        r.body
+    }
+
+    /// A genre, a type, a tag and an artist, then a content using them.
+    pub async fn content(&self, token: &str, name: &str) -> Json {
+        let genre = self.create(token, "genre", json!({"name": format!("{name} genre")})).await;
+        let kind = self.create(token, "contype", json!({"type": format!("{name} type")})).await;
+        let tag = self.create(token, "parcontag", json!({"name": format!("{name} tag")})).await;
+        let artist = self.create(token, "artists", json!({"name": format!("{name} artist"), "about": "x"})).await;
+        self.create(
+            token,
+            "contents",
+            json!({
+                "name": name, "about": format!("about {name}"),
+                "genre": [genre["id"]], "cast": [artist["id"]],
+                "parental_control_tags": [tag["id"]], "type": kind["id"],
+            }),
+        )
+        .await
+    }
+
+    /// SQL statements the server has run so far (from `/metrics`).
+    pub async fn queries_run(&self) -> u64 {
+        let text = self.client.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        text.lines()
+            .find_map(|l| l.strip_prefix("mstream_db_queries_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("mstream_db_queries_total in /metrics")
+    }
+}
+
+pub async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Json::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply { status, headers, body }
+}
