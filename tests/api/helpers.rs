@@ -112,6 +112,11 @@ pub struct TestUser {
 }
 
 impl TestApp {
+    /// The per-test PostgreSQL database's name (None on SQLite).
+    pub fn database_name(&self) -> Option<&str> {
+        self._database.as_ref().map(|d| d.name.as_str())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

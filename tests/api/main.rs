@@ -6,4 +6,5 @@ mod accounts;
 mod catalog;
 mod conventions;
 mod helpers;
+mod operations;
 mod reviews;

@@ -136,6 +136,10 @@ pub struct DbPool {
     stats: Arc<PoolStats>,
 }
 
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A connection borrowed from the pool.
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
@@ -156,11 +160,18 @@ impl DbPool {
             backend: backend.clone(),
             stats: stats.clone(),
         };
+        // One direct attempt first: an unreachable database is reported at
+        // once, in one line, instead of after the pool's retries.
+        r2d2::ManageConnection::connect(&manager)
+            .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))?;
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .test_on_check_out(false)
+            // A PostgreSQL server can restart under us: check a connection
+            // before lending it, so a dead one is replaced instead of failing
+            // a request. An SQLite file cannot go away, so skip the round trip.
+            .test_on_check_out(backend.is_postgres())
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
