@@ -11,7 +11,12 @@ async fn signup_by_form_gives_a_token_that_me_accepts() {
     let response = app
         .client
         .post(app.url("/user/signup/"))
-        .form(&[("username", "alice"), ("email", "alice@example.com"), ("password", "Correct-horse-9"), ("confirm_password", "Correct-horse-9")])
+        .form(&[
+            ("username", "alice"),
+            ("email", "alice@example.com"),
+            ("password", "Correct-horse-9"),
+            ("confirm_password", "Correct-horse-9"),
+        ])
         .send()
         .await
         .unwrap();
@@ -19,15 +24,33 @@ async fn signup_by_form_gives_a_token_that_me_accepts() {
     assert_eq!(r.status, 201, "{}", r.body);
     let token = r.body["token"].as_str().unwrap();
     assert_eq!(token.len(), 40);
-    assert!(token.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(token
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(r.body["username"], "alice");
     let me = app.get("/user/me/", token).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.body["id"], r.body["id"]);
     assert_eq!(me.body["is_admin"], false);
     assert!(me.body["subscription"].is_null());
-    let keys: Vec<&str> = me.body.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["id", "username", "email", "is_admin", "subscription", "created"]);
+    let keys: Vec<&str> = me
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "username",
+            "email",
+            "is_admin",
+            "subscription",
+            "created"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -35,27 +58,78 @@ async fn signup_refuses_bad_input_field_by_field_and_creates_nothing() {
     let app = spawn_app().await;
     app.signup("bob").await;
     let cases = [
-        (json!({"username": "BOB", "email": "new@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}), "username"),
-        (json!({"username": "carol", "email": "BOB@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}), "email"),
-        (json!({"username": "carol", "email": "carol@example.com", "password": "short1", "confirm_password": "short1"}), "password"),
-        (json!({"username": "carol", "email": "carol@example.com", "password": "1234567890", "confirm_password": "1234567890"}), "password"),
-        (json!({"username": "carol", "email": "carol@example.com", "password": "password123", "confirm_password": "password123"}), "password"),
-        (json!({"username": "carol", "email": "carol@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-8"}), "confirm_password"),
-        (json!({"username": "car ol", "email": "carol@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}), "username"),
-        (json!({"username": "carol", "email": "not-an-email", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}), "email"),
-        (json!({"email": "carol@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}), "username"),
+        (
+            json!({"username": "BOB", "email": "new@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}),
+            "username",
+        ),
+        (
+            json!({"username": "carol", "email": "BOB@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}),
+            "email",
+        ),
+        (
+            json!({"username": "carol", "email": "carol@example.com", "password": "short1", "confirm_password": "short1"}),
+            "password",
+        ),
+        (
+            json!({"username": "carol", "email": "carol@example.com", "password": "1234567890", "confirm_password": "1234567890"}),
+            "password",
+        ),
+        (
+            json!({"username": "carol", "email": "carol@example.com", "password": "password123", "confirm_password": "password123"}),
+            "password",
+        ),
+        (
+            json!({"username": "carol", "email": "carol@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-8"}),
+            "confirm_password",
+        ),
+        (
+            json!({"username": "car ol", "email": "carol@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}),
+            "username",
+        ),
+        (
+            json!({"username": "carol", "email": "not-an-email", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}),
+            "email",
+        ),
+        (
+            json!({"email": "carol@example.com", "password": "Correct-horse-9", "confirm_password": "Correct-horse-9"}),
+            "username",
+        ),
     ];
     for (body, field) in cases {
-        let r = app.send(Method::POST, "/user/signup/", None, Some(&body)).await;
+        let r = app
+            .send(Method::POST, "/user/signup/", None, Some(&body))
+            .await;
         assert_eq!(r.status, 400, "{body} -> {}", r.body);
-        assert!(r.body[field].is_array(), "{body}: expected an error on {field}, got {}", r.body);
+        assert!(
+            r.body[field].is_array(),
+            "{body}: expected an error on {field}, got {}",
+            r.body
+        );
     }
     let r = app.send(Method::POST, "/user/signup/", None, Some(&json!({"username": "bob", "email": "bob@example.com", "password": "1234567890", "confirm_password": "1234567890"}))).await;
-    let messages: Vec<&str> = r.body["password"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
-    assert!(messages.contains(&"This password is entirely numeric."), "{messages:?}");
-    assert!(messages.contains(&"This password is too common."), "{messages:?}");
+    let messages: Vec<&str> = r.body["password"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&"This password is entirely numeric."),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(&"This password is too common."),
+        "{messages:?}"
+    );
     // None of the refused sign-ups made an account.
-    let login = app.send(Method::POST, "/user/login/", None, Some(&json!({"username": "carol", "password": "Correct-horse-9"}))).await;
+    let login = app
+        .send(
+            Method::POST,
+            "/user/login/",
+            None,
+            Some(&json!({"username": "carol", "password": "Correct-horse-9"})),
+        )
+        .await;
     assert_eq!(login.status, 400);
 }
 
@@ -66,26 +140,52 @@ async fn tokens_are_per_sign_in_and_revoked_one_or_all() {
     let login = |password: &'static str| {
         let app = &app;
         async move {
-            app.send(Method::POST, "/user/login/", None, Some(&json!({"username": "bob", "password": password}))).await
+            app.send(
+                Method::POST,
+                "/user/login/",
+                None,
+                Some(&json!({"username": "bob", "password": password})),
+            )
+            .await
         }
     };
     let bad = login("wrong-password").await;
     assert_eq!(bad.status, 400);
-    assert_eq!(bad.body, json!({"non_field_errors": ["Unable to log in with provided credentials."]}));
-    let second = login("Correct-horse-9").await.body["token"].as_str().unwrap().to_owned();
-    let third = login("Correct-horse-9").await.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        bad.body,
+        json!({"non_field_errors": ["Unable to log in with provided credentials."]})
+    );
+    let second = login("Correct-horse-9").await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let third = login("Correct-horse-9").await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_ne!(second, third);
     for token in [&bob.token, &second, &third] {
         assert_eq!(app.get("/user/me/", token).await.status, 200);
     }
-    let out = app.send(Method::POST, "/user/logout/", Some(&second), None).await;
+    let out = app
+        .send(Method::POST, "/user/logout/", Some(&second), None)
+        .await;
     assert_eq!(out.status, 204);
     let revoked = app.get("/user/me/", &second).await;
     assert_eq!(revoked.status, 401);
     assert_eq!(revoked.body["detail"], "Invalid token.");
     assert_eq!(revoked.header("www-authenticate"), Some("Token"));
-    assert_eq!(app.get("/user/me/", &third).await.status, 200, "other devices stay signed in");
-    assert_eq!(app.send(Method::POST, "/user/logout/?all=true", Some(&third), None).await.status, 204);
+    assert_eq!(
+        app.get("/user/me/", &third).await.status,
+        200,
+        "other devices stay signed in"
+    );
+    assert_eq!(
+        app.send(Method::POST, "/user/logout/?all=true", Some(&third), None)
+            .await
+            .status,
+        204
+    );
     assert_eq!(app.get("/user/me/", &bob.token).await.status, 401);
     assert_eq!(app.get("/user/me/", &third).await.status, 401);
 }
@@ -99,7 +199,9 @@ async fn tokens_are_stored_only_as_digests() {
     let (by_raw, by_digest) = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get().unwrap();
         let raw = mstream_db::accounts::user_by_token(&mut conn, &token).unwrap();
-        let digest = mstream_db::accounts::user_by_token(&mut conn, &mstream_service::token::digest(&token)).unwrap();
+        let digest =
+            mstream_db::accounts::user_by_token(&mut conn, &mstream_service::token::digest(&token))
+                .unwrap();
         (raw, digest)
     })
     .await
@@ -114,7 +216,14 @@ async fn deleting_the_account_revokes_its_tokens() {
     let bob = app.signup("bob").await;
     assert_eq!(app.delete("/user/delete/", &bob.token).await.status, 204);
     assert_eq!(app.get("/user/me/", &bob.token).await.status, 401);
-    let login = app.send(Method::POST, "/user/login/", None, Some(&json!({"username": "bob", "password": "Correct-horse-9"}))).await;
+    let login = app
+        .send(
+            Method::POST,
+            "/user/login/",
+            None,
+            Some(&json!({"username": "bob", "password": "Correct-horse-9"})),
+        )
+        .await;
     assert_eq!(login.status, 400);
     // The name is free again.
     app.signup("bob").await;
@@ -127,7 +236,12 @@ async fn admins_list_users_and_grant_admin() {
     let bob = app.signup("bob").await;
     app.signup("carol").await;
     assert_eq!(app.get("/api/users/", &bob.token).await.status, 403);
-    assert_eq!(app.send(Method::GET, "/api/users/", None, None).await.status, 401);
+    assert_eq!(
+        app.send(Method::GET, "/api/users/", None, None)
+            .await
+            .status,
+        401
+    );
     let list = app.get("/api/users/?search=bo", &admin).await;
     assert_eq!(list.status, 200, "{}", list.body);
     assert_eq!(list.body["count"], 1);
@@ -138,10 +252,21 @@ async fn admins_list_users_and_grant_admin() {
     let filtered = app.get("/api/users/?is_admin=true", &admin).await;
     assert_eq!(filtered.body["count"], 1);
     assert_eq!(app.get("/api/genre/", &bob.token).await.status, 403);
-    let granted = app.patch(&format!("/api/users/{}/", bob.id), &admin, json!({"is_admin": true, "username": "mallory"})).await;
+    let granted = app
+        .patch(
+            &format!("/api/users/{}/", bob.id),
+            &admin,
+            json!({"is_admin": true, "username": "mallory"}),
+        )
+        .await;
     assert_eq!(granted.status, 200, "{}", granted.body);
     assert_eq!(granted.body["is_admin"], true);
     assert_eq!(granted.body["username"], "bob", "username is read-only");
     assert_eq!(app.get("/api/genre/", &bob.token).await.status, 200);
-    assert_eq!(app.delete(&format!("/api/users/{}/", bob.id), &admin).await.status, 405);
+    assert_eq!(
+        app.delete(&format!("/api/users/{}/", bob.id), &admin)
+            .await
+            .status,
+        405
+    );
 }

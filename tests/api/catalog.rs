@@ -6,37 +6,70 @@ use serde_json::{json, Value as Json};
 use crate::helpers::spawn_app;
 
 fn ids(list: &Json) -> Vec<String> {
-    list["results"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+    list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn names(list: &Json) -> Vec<String> {
-    list["results"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect()
+    list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
 async fn genre_crud_with_modelviewset_semantics() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let created = app.post("/api/genre/", &admin, json!({"name": "  Drama  "})).await;
+    let created = app
+        .post("/api/genre/", &admin, json!({"name": "  Drama  "}))
+        .await;
     assert_eq!(created.status, 201);
     let id = created.body["id"].as_str().unwrap().to_owned();
-    assert_eq!(created.header("location"), Some(format!("{}/api/genre/{id}/", app.base).as_str()));
-    assert_eq!(created.body["name"], "Drama", "surrounding whitespace is trimmed");
+    assert_eq!(
+        created.header("location"),
+        Some(format!("{}/api/genre/{id}/", app.base).as_str())
+    );
+    assert_eq!(
+        created.body["name"], "Drama",
+        "surrounding whitespace is trimmed"
+    );
     assert_eq!(created.body["content"], json!([]));
     let path = format!("/api/genre/{id}/");
-    assert_eq!(app.put(&path, &admin, json!({})).await.body, json!({"name": ["This field is required."]}));
+    assert_eq!(
+        app.put(&path, &admin, json!({})).await.body,
+        json!({"name": ["This field is required."]})
+    );
     let put = app.put(&path, &admin, json!({"name": "Thriller"})).await;
     assert_eq!(put.status, 200);
     assert_eq!(put.body["name"], "Thriller");
     assert!(put.body["updated"].as_str() > created.body["updated"].as_str());
     assert_eq!(app.patch(&path, &admin, json!({})).await.status, 200);
-    let too_long = app.patch(&path, &admin, json!({"name": "x".repeat(71)})).await;
-    assert_eq!(too_long.body, json!({"name": ["Ensure this field has no more than 70 characters."]}));
+    let too_long = app
+        .patch(&path, &admin, json!({"name": "x".repeat(71)}))
+        .await;
+    assert_eq!(
+        too_long.body,
+        json!({"name": ["Ensure this field has no more than 70 characters."]})
+    );
     app.create(&admin, "genre", json!({"name": "Comedy"})).await;
     let duplicate = app.patch(&path, &admin, json!({"name": "Comedy"})).await;
     assert_eq!(duplicate.status, 400);
-    assert_eq!(duplicate.body, json!({"name": ["genre with this name already exists."]}));
-    assert_eq!(app.get(&path, &admin).await.body["name"], "Thriller", "failed writes change nothing");
+    assert_eq!(
+        duplicate.body,
+        json!({"name": ["genre with this name already exists."]})
+    );
+    assert_eq!(
+        app.get(&path, &admin).await.body["name"],
+        "Thriller",
+        "failed writes change nothing"
+    );
     let deleted = app.delete(&path, &admin).await;
     assert_eq!(deleted.status, 204);
     assert!(deleted.body.is_null());
@@ -58,7 +91,10 @@ async fn contents_validate_their_relations() {
         .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["cast"], json!(["This list may not be empty."]));
-    assert_eq!(r.body["parental_control_tags"], json!(["Expected a list of items but got type \"str\"."]));
+    assert_eq!(
+        r.body["parental_control_tags"],
+        json!(["Expected a list of items but got type \"str\"."])
+    );
     assert_eq!(r.body["type"], json!(["“nope” is not a valid UUID."]));
     let r = app
         .post(
@@ -69,7 +105,10 @@ async fn contents_validate_their_relations() {
         )
         .await;
     assert_eq!(r.status, 400);
-    assert_eq!(r.body, json!({"genre": [format!("Invalid pk \"{missing}\" - object does not exist.")]}));
+    assert_eq!(
+        r.body,
+        json!({"genre": [format!("Invalid pk \"{missing}\" - object does not exist.")]})
+    );
     assert_eq!(app.get("/api/contents/", &admin).await.body["count"], 1);
     // Every write-only id is returned on read too, with its names.
     assert_eq!(content["genre_name"], json!(["The Matrix genre"]));
@@ -86,43 +125,89 @@ async fn lists_filter_search_order_and_paginate() {
     let speed = app.content(&admin, "Speed").await;
     let alien = app.content(&admin, "Alien").await;
     // m2m "has this id", repeated parameters OR-ed.
-    let by_genre = app.get(&format!("/api/contents/?genre={}", matrix["genre"][0].as_str().unwrap()), &admin).await;
+    let by_genre = app
+        .get(
+            &format!(
+                "/api/contents/?genre={}",
+                matrix["genre"][0].as_str().unwrap()
+            ),
+            &admin,
+        )
+        .await;
     assert_eq!(names(&by_genre.body), ["The Matrix"]);
     let either = app
-        .get(&format!("/api/contents/?cast={}&cast={}", matrix["cast"][0].as_str().unwrap(), alien["cast"][0].as_str().unwrap()), &admin)
+        .get(
+            &format!(
+                "/api/contents/?cast={}&cast={}",
+                matrix["cast"][0].as_str().unwrap(),
+                alien["cast"][0].as_str().unwrap()
+            ),
+            &admin,
+        )
         .await;
     assert_eq!(names(&either.body), ["The Matrix", "Alien"]);
-    let by_type = app.get(&format!("/api/contents/?type={}", speed["type"].as_str().unwrap()), &admin).await;
+    let by_type = app
+        .get(
+            &format!("/api/contents/?type={}", speed["type"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
     assert_eq!(names(&by_type.body), ["Speed"]);
     // A well-formed id that matches nothing is an empty page; a malformed one a 400.
-    let none = app.get(&format!("/api/contents/?genre={}", uuid::Uuid::new_v4()), &admin).await;
+    let none = app
+        .get(
+            &format!("/api/contents/?genre={}", uuid::Uuid::new_v4()),
+            &admin,
+        )
+        .await;
     assert_eq!(none.body["count"], 0);
-    let bad = app.get("/api/contents/?genre=zzz&rating__gte=high", &admin).await;
+    let bad = app
+        .get("/api/contents/?genre=zzz&rating__gte=high", &admin)
+        .await;
     assert_eq!(bad.status, 400);
-    assert_eq!(bad.body, json!({"genre": ["Enter a valid UUID."], "rating__gte": ["Enter a number."]}));
+    assert_eq!(
+        bad.body,
+        json!({"genre": ["Enter a valid UUID."], "rating__gte": ["Enter a number."]})
+    );
     // Search: every term, case-insensitively, over text and related names; terms are data.
-    let search = app.get("/api/contents/?search=ALIEN%20artist", &admin).await;
+    let search = app
+        .get("/api/contents/?search=ALIEN%20artist", &admin)
+        .await;
     assert_eq!(names(&search.body), ["Alien"]);
     let literal = app.get("/api/contents/?search=%25", &admin).await;
     assert_eq!(literal.body["count"], 0, "% is a character, not a wildcard");
-    let quote = app.get("/api/contents/?search=%27%20OR%201%3D1%20--", &admin).await;
+    let quote = app
+        .get("/api/contents/?search=%27%20OR%201%3D1%20--", &admin)
+        .await;
     assert_eq!(quote.status, 200);
     assert_eq!(quote.body["count"], 0);
     // Ordering, unknown fields ignored.
     let ordered = app.get("/api/contents/?ordering=-name,bogus", &admin).await;
     assert_eq!(names(&ordered.body), ["The Matrix", "Speed", "Alien"]);
     let default = app.get("/api/contents/", &admin).await;
-    assert_eq!(names(&default.body), ["The Matrix", "Speed", "Alien"], "default: created ascending");
+    assert_eq!(
+        names(&default.body),
+        ["The Matrix", "Speed", "Alien"],
+        "default: created ascending"
+    );
     // Pages keep the other parameters in absolute links.
-    let first = app.get("/api/genre/?page_size=2&ordering=name", &admin).await;
+    let first = app
+        .get("/api/genre/?page_size=2&ordering=name", &admin)
+        .await;
     assert_eq!(first.body["count"], 3);
     let next = first.body["next"].as_str().unwrap();
-    assert!(next.starts_with(&app.base) && next.contains("ordering=name") && next.contains("page=2"), "{next}");
+    assert!(
+        next.starts_with(&app.base) && next.contains("ordering=name") && next.contains("page=2"),
+        "{next}"
+    );
     assert!(first.body["previous"].is_null());
     let second = app.get(next.strip_prefix(&app.base).unwrap(), &admin).await;
     assert_eq!(second.body["results"].as_array().unwrap().len(), 1);
     assert!(second.body["next"].is_null());
-    assert!(!second.body["previous"].as_str().unwrap().contains("page="), "page 1 has no page parameter");
+    assert!(
+        !second.body["previous"].as_str().unwrap().contains("page="),
+        "page 1 has no page parameter"
+    );
     for page in ["page=3&page_size=2", "page=0", "page=abc"] {
         let r = app.get(&format!("/api/genre/?{page}"), &admin).await;
         assert_eq!(r.status, 404, "{page}");
@@ -134,17 +219,31 @@ async fn lists_filter_search_order_and_paginate() {
 async fn equal_sort_keys_never_repeat_or_skip_rows_across_pages() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let kind = app.create(&admin, "contype", json!({"type": "Movie"})).await;
+    let kind = app
+        .create(&admin, "contype", json!({"type": "Movie"}))
+        .await;
     let genre = app.create(&admin, "genre", json!({"name": "G"})).await;
     let tag = app.create(&admin, "parcontag", json!({"name": "T"})).await;
-    let artist = app.create(&admin, "artists", json!({"name": "A", "about": "a"})).await;
+    let artist = app
+        .create(&admin, "artists", json!({"name": "A", "about": "a"}))
+        .await;
     for i in 0..7 {
-        app.create(&admin, "contents", json!({"name": format!("c{i}"), "about": "same", "genre": [genre["id"]],
-            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]})).await;
+        app.create(
+            &admin,
+            "contents",
+            json!({"name": format!("c{i}"), "about": "same", "genre": [genre["id"]],
+            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]}),
+        )
+        .await;
     }
     let mut seen = Vec::new();
     for page in 1..=4 {
-        let r = app.get(&format!("/api/contents/?ordering=about&page_size=2&page={page}"), &admin).await;
+        let r = app
+            .get(
+                &format!("/api/contents/?ordering=about&page_size=2&page={page}"),
+                &admin,
+            )
+            .await;
         seen.extend(ids(&r.body));
     }
     let mut unique = seen.clone();
@@ -160,22 +259,62 @@ async fn cascades_follow_the_seed() {
     let content = app.content(&admin, "The Matrix").await;
     let cid = content["id"].as_str().unwrap();
     let artist = content["cast"][0].as_str().unwrap();
-    let relation = app.create(&admin, "artconrelation", json!({"artist": artist, "content": cid, "relation": "Actor"})).await;
+    let relation = app
+        .create(
+            &admin,
+            "artconrelation",
+            json!({"artist": artist, "content": cid, "relation": "Actor"}),
+        )
+        .await;
     let credits = app.get(&format!("/api/artists/{artist}/"), &admin).await;
     assert_eq!(credits.body["credits"][0]["relation"], "Actor");
     assert_eq!(credits.body["credits"][0]["content_name"], "The Matrix");
     // Deleting a genre takes it off the content; the content stays.
     let genre = content["genre"][0].as_str().unwrap();
-    assert_eq!(app.delete(&format!("/api/genre/{genre}/"), &admin).await.status, 204);
-    assert_eq!(app.get(&format!("/api/contents/{cid}/"), &admin).await.body["genre"], json!([]));
+    assert_eq!(
+        app.delete(&format!("/api/genre/{genre}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.get(&format!("/api/contents/{cid}/"), &admin).await.body["genre"],
+        json!([])
+    );
     // Deleting an artist removes their credits and casting.
-    assert_eq!(app.delete(&format!("/api/artists/{artist}/"), &admin).await.status, 204);
-    assert_eq!(app.get(&format!("/api/artconrelation/{}/", relation["id"].as_str().unwrap()), &admin).await.status, 404);
-    assert_eq!(app.get(&format!("/api/contents/{cid}/"), &admin).await.body["cast"], json!([]));
+    assert_eq!(
+        app.delete(&format!("/api/artists/{artist}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.get(
+            &format!("/api/artconrelation/{}/", relation["id"].as_str().unwrap()),
+            &admin
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/api/contents/{cid}/"), &admin).await.body["cast"],
+        json!([])
+    );
     // Deleting a type deletes its contents.
     let kind = content["type"].as_str().unwrap();
-    assert_eq!(app.delete(&format!("/api/contype/{kind}/"), &admin).await.status, 204);
-    assert_eq!(app.get(&format!("/api/contents/{cid}/"), &admin).await.status, 404);
+    assert_eq!(
+        app.delete(&format!("/api/contype/{kind}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.get(&format!("/api/contents/{cid}/"), &admin)
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -183,16 +322,44 @@ async fn subscriptions_one_per_user_and_plans_cascade() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let bob = app.signup("bob").await;
-    let plan = app.create(&admin, "submodels", json!({"name": "Premium"})).await;
-    let sub = app.create(&admin, "submap", json!({"user": bob.id, "plan": plan["id"]})).await;
+    let plan = app
+        .create(&admin, "submodels", json!({"name": "Premium"}))
+        .await;
+    let sub = app
+        .create(
+            &admin,
+            "submap",
+            json!({"user": bob.id, "plan": plan["id"]}),
+        )
+        .await;
     assert_eq!(sub["user_user"], "bob");
     assert_eq!(sub["plan_name"], "Premium");
-    let again = app.post("/api/submap/", &admin, json!({"user": bob.id, "plan": plan["id"]})).await;
+    let again = app
+        .post(
+            "/api/submap/",
+            &admin,
+            json!({"user": bob.id, "plan": plan["id"]}),
+        )
+        .await;
     assert_eq!(again.status, 400);
-    assert_eq!(again.body, json!({"user": ["user subscription with this user already exists."]}));
+    assert_eq!(
+        again.body,
+        json!({"user": ["user subscription with this user already exists."]})
+    );
     let me = app.get("/user/me/", &bob.token).await;
-    assert_eq!(me.body["subscription"], json!({"plan": plan["id"], "plan_name": "Premium"}));
-    assert_eq!(app.delete(&format!("/api/submodels/{}/", plan["id"].as_str().unwrap()), &admin).await.status, 204);
+    assert_eq!(
+        me.body["subscription"],
+        json!({"plan": plan["id"], "plan_name": "Premium"})
+    );
+    assert_eq!(
+        app.delete(
+            &format!("/api/submodels/{}/", plan["id"].as_str().unwrap()),
+            &admin
+        )
+        .await
+        .status,
+        204
+    );
     assert!(app.get("/user/me/", &bob.token).await.body["subscription"].is_null());
 }
 
@@ -201,30 +368,55 @@ async fn concurrent_duplicate_creates_give_one_201_and_clean_400s() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let attempts = (0..32).map(|_| app.post("/api/genre/", &admin, json!({"name": "Same"})));
-    let statuses: Vec<u16> = join_all(attempts).await.into_iter().map(|r| r.status).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 201 || *s == 400), "{statuses:?}");
+    let statuses: Vec<u16> = join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 400),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_list_runs_the_same_number_of_queries_whatever_the_page_size() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let kind = app.create(&admin, "contype", json!({"type": "Movie"})).await;
+    let kind = app
+        .create(&admin, "contype", json!({"type": "Movie"}))
+        .await;
     let genre = app.create(&admin, "genre", json!({"name": "G"})).await;
     let tag = app.create(&admin, "parcontag", json!({"name": "T"})).await;
-    let artist = app.create(&admin, "artists", json!({"name": "A", "about": "a"})).await;
+    let artist = app
+        .create(&admin, "artists", json!({"name": "A", "about": "a"}))
+        .await;
     for i in 0..100 {
-        app.create(&admin, "contents", json!({"name": format!("c{i}"), "about": "x", "genre": [genre["id"]],
-            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]})).await;
+        app.create(
+            &admin,
+            "contents",
+            json!({"name": format!("c{i}"), "about": "x", "genre": [genre["id"]],
+            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]}),
+        )
+        .await;
     }
     let mut counts = Vec::new();
     for size in [1, 10, 100] {
         let before = app.queries_run().await;
-        let r = app.get(&format!("/api/contents/?page_size={size}"), &admin).await;
+        let r = app
+            .get(&format!("/api/contents/?page_size={size}"), &admin)
+            .await;
         assert_eq!(r.body["results"].as_array().unwrap().len(), size);
         counts.push(app.queries_run().await - before);
     }
-    assert_eq!(counts[0], counts[2], "queries per list must not grow with the page: {counts:?}");
+    assert_eq!(
+        counts[0], counts[2],
+        "queries per list must not grow with the page: {counts:?}"
+    );
     assert!(counts[2] <= 8, "{counts:?}");
 }

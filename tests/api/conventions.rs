@@ -12,9 +12,20 @@ async fn paths_without_a_slash_redirect_or_are_served() {
     let r = app.get("/api/genre?page=1", &admin).await;
     assert_eq!(r.status, 301);
     assert_eq!(r.header("location"), Some("/api/genre/?page=1"));
-    let created = app.post("/api/genre", &admin, json!({"name": "Drama"})).await;
+    let created = app
+        .post("/api/genre", &admin, json!({"name": "Drama"}))
+        .await;
     assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -39,15 +50,32 @@ async fn bad_bodies_get_clear_4xx_and_change_nothing() {
     };
     let malformed = send("application/json", b"{\"name\": ".to_vec()).await;
     assert_eq!(malformed.status, 400);
-    assert!(malformed.body["detail"].as_str().unwrap().starts_with("JSON parse error - "), "{}", malformed.body);
+    assert!(
+        malformed.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("JSON parse error - "),
+        "{}",
+        malformed.body
+    );
     let wrong_type = send("text/plain", b"name=Drama".to_vec()).await;
     assert_eq!(wrong_type.status, 415);
-    assert_eq!(wrong_type.body["detail"], "Unsupported media type \"text/plain\" in request.");
-    let huge = send("application/json", format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024)).into_bytes()).await;
+    assert_eq!(
+        wrong_type.body["detail"],
+        "Unsupported media type \"text/plain\" in request."
+    );
+    let huge = send(
+        "application/json",
+        format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024)).into_bytes(),
+    )
+    .await;
     assert_eq!(huge.status, 413);
     let not_object = send("application/json", b"[1, 2]".to_vec()).await;
     assert_eq!(not_object.status, 400);
-    assert_eq!(not_object.body["non_field_errors"][0], "Invalid data. Expected a dictionary, but got list.");
+    assert_eq!(
+        not_object.body["non_field_errors"][0],
+        "Invalid data. Expected a dictionary, but got list."
+    );
     let list = app.get("/api/genre/", &admin).await;
     assert_eq!(list.body["count"], 0, "nothing was created");
 }
@@ -57,15 +85,23 @@ async fn auth_failures_are_401_with_the_token_challenge() {
     let app = spawn_app().await;
     let anonymous = app.send(Method::GET, "/api/genre/", None, None).await;
     assert_eq!(anonymous.status, 401);
-    assert_eq!(anonymous.body, json!({"detail": "Authentication credentials were not provided."}));
+    assert_eq!(
+        anonymous.body,
+        json!({"detail": "Authentication credentials were not provided."})
+    );
     assert_eq!(anonymous.header("www-authenticate"), Some("Token"));
-    let bad = app.get("/api/genre/", "0000000000000000000000000000000000000000").await;
+    let bad = app
+        .get("/api/genre/", "0000000000000000000000000000000000000000")
+        .await;
     assert_eq!(bad.status, 401);
     assert_eq!(bad.body, json!({"detail": "Invalid token."}));
     let user = app.signup("bob").await;
     let forbidden = app.get("/api/genre/", &user.token).await;
     assert_eq!(forbidden.status, 403);
-    assert_eq!(forbidden.body, json!({"detail": "You do not have permission to perform this action."}));
+    assert_eq!(
+        forbidden.body,
+        json!({"detail": "You do not have permission to perform this action."})
+    );
 }
 
 #[tokio::test]
@@ -75,13 +111,18 @@ async fn unknown_paths_ids_and_methods() {
     let malformed = app.get("/api/genre/not-a-uuid/", &admin).await;
     assert_eq!(malformed.status, 404);
     assert_eq!(malformed.body, json!({"detail": "Not found."}));
-    let unknown = app.get(&format!("/api/genre/{}/", uuid::Uuid::new_v4()), &admin).await;
+    let unknown = app
+        .get(&format!("/api/genre/{}/", uuid::Uuid::new_v4()), &admin)
+        .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(app.get("/api/nothing/", &admin).await.status, 404);
     assert_eq!(app.get("/nowhere/", &admin).await.status, 404);
     let method = app.delete("/api/genre/", &admin).await;
     assert_eq!(method.status, 405);
-    assert_eq!(method.body, json!({"detail": "Method \"DELETE\" not allowed."}));
+    assert_eq!(
+        method.body,
+        json!({"detail": "Method \"DELETE\" not allowed."})
+    );
     assert!(method.header("allow").unwrap().contains("POST"));
 }
 
@@ -93,7 +134,16 @@ async fn root_probes_and_timestamps() {
     let links = root.body.as_object().unwrap();
     assert_eq!(links.len(), 10);
     assert_eq!(links["genre"], format!("{}/api/genre/", app.base));
-    assert_eq!(app.client.get(app.url("/readyz")).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     let admin = app.admin().await;
     let genre = app.create(&admin, "genre", json!({"name": "Drama"})).await;
     for field in ["created", "updated"] {
@@ -101,5 +151,8 @@ async fn root_probes_and_timestamps() {
         assert_eq!(text.len(), 27, "{text}");
         assert!(text.ends_with('Z') && text.as_bytes()[19] == b'.', "{text}");
     }
-    assert_eq!(genre["id"].as_str().unwrap(), genre["id"].as_str().unwrap().to_lowercase());
+    assert_eq!(
+        genre["id"].as_str().unwrap(),
+        genre["id"].as_str().unwrap().to_lowercase()
+    );
 }

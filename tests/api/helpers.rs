@@ -30,14 +30,20 @@ struct PgDatabase {
 impl Drop for PgDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin_url) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
         }
     }
 }
 
 /// `postgres://u@h:p/db?x` with the database name replaced.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[prefix_end..].find('/') {
         Some(slash) => &base[..prefix_end + slash],
@@ -65,11 +71,20 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, database) = match std::env::var("MSTREAM_TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
             let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin_url).expect("PostgreSQL for tests reachable");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
-            (with_database(&admin_url, &name), Some(PgDatabase { admin_url, name }))
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .expect("PostgreSQL for tests reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .expect("create test database");
+            (
+                with_database(&admin_url, &name),
+                Some(PgDatabase { admin_url, name }),
+            )
         }
-        _ => (format!("sqlite://{}/mstream.sqlite3", dir.path().display()), None),
+        _ => (
+            format!("sqlite://{}/mstream.sqlite3", dir.path().display()),
+            None,
+        ),
     };
     let mut settings = Settings::defaults();
     settings.server.port = 0;
@@ -89,7 +104,13 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    TestApp { base, client, services, _dir: dir, _database: database }
+    TestApp {
+        base,
+        client,
+        services,
+        _dir: dir,
+        _database: database,
+    }
 }
 
 /// A response: status, headers and JSON body (`Null` when empty).
@@ -121,7 +142,13 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Json>) -> Reply {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Json>,
+    ) -> Reply {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.header("Authorization", format!("Token {token}"));
@@ -138,7 +165,8 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Json) -> Reply {
-        self.send(Method::POST, path, Some(token), Some(&body)).await
+        self.send(Method::POST, path, Some(token), Some(&body))
+            .await
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Json) -> Reply {
@@ -146,7 +174,8 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Json) -> Reply {
-        self.send(Method::PATCH, path, Some(token), Some(&body)).await
+        self.send(Method::PATCH, path, Some(token), Some(&body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Reply {
@@ -161,7 +190,9 @@ impl TestApp {
             "password": "Correct-horse-9",
             "confirm_password": "Correct-horse-9",
         });
-        let r = self.send(Method::POST, "/user/signup/", None, Some(&body)).await;
+        let r = self
+            .send(Method::POST, "/user/signup/", None, Some(&body))
+            .await;
         assert_eq!(r.status, 201, "signup {username}: {}", r.body);
         TestUser {
             id: r.body["id"].as_str().expect("id").to_owned(),
@@ -183,7 +214,12 @@ impl TestApp {
             .await
             .expect("admin created");
         let r = self
-            .send(Method::POST, "/user/login/", None, Some(&json!({"username": username, "password": "Admin-pass-77"})))
+            .send(
+                Method::POST,
+                "/user/login/",
+                None,
+                Some(&json!({"username": username, "password": "Admin-pass-77"})),
+            )
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
         r.body["token"].as_str().expect("token").to_owned()
@@ -198,10 +234,22 @@ impl TestApp {
 
     /// A genre, a type, a tag and an artist, then a content using them.
     pub async fn content(&self, token: &str, name: &str) -> Json {
-        let genre = self.create(token, "genre", json!({"name": format!("{name} genre")})).await;
-        let kind = self.create(token, "contype", json!({"type": format!("{name} type")})).await;
-        let tag = self.create(token, "parcontag", json!({"name": format!("{name} tag")})).await;
-        let artist = self.create(token, "artists", json!({"name": format!("{name} artist"), "about": "x"})).await;
+        let genre = self
+            .create(token, "genre", json!({"name": format!("{name} genre")}))
+            .await;
+        let kind = self
+            .create(token, "contype", json!({"type": format!("{name} type")}))
+            .await;
+        let tag = self
+            .create(token, "parcontag", json!({"name": format!("{name} tag")}))
+            .await;
+        let artist = self
+            .create(
+                token,
+                "artists",
+                json!({"name": format!("{name} artist"), "about": "x"}),
+            )
+            .await;
         self.create(
             token,
             "contents",
@@ -216,7 +264,15 @@ impl TestApp {
 
     /// SQL statements the server has run so far (from `/metrics`).
     pub async fn queries_run(&self) -> u64 {
-        let text = self.client.get(self.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
         text.lines()
             .find_map(|l| l.strip_prefix("mstream_db_queries_total "))
             .and_then(|n| n.trim().parse().ok())
@@ -231,7 +287,12 @@ pub async fn reply(response: reqwest::Response) -> Reply {
     let body = if bytes.is_empty() {
         Json::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()))
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into_owned()))
     };
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }

@@ -2,6 +2,8 @@
 //! own database (a fresh SQLite file, or a fresh PostgreSQL database when
 //! `MSTREAM_TEST_DATABASE_URL=postgres://…` is set) and talks HTTP to it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod accounts;
 mod catalog;
 mod conventions;

@@ -23,7 +23,13 @@ pub fn parse(req: &HttpRequest, bytes: &web::Bytes, accepts: Accepts) -> Result<
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     if bytes.is_empty() && media_type.is_none() {
         return Ok(Json::Object(Map::new()));
     }
@@ -32,9 +38,16 @@ pub fn parse(req: &HttpRequest, bytes: &web::Bytes, accepts: Accepts) -> Result<
             ApiError::detail(StatusCode::BAD_REQUEST, format!("JSON parse error - {e}"))
         }),
         Some("application/x-www-form-urlencoded") if accepts == Accepts::JsonOrForm => {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
-                .map_err(|e| ApiError::detail(StatusCode::BAD_REQUEST, format!("Form parse error - {e}")))?;
-            Ok(Json::Object(pairs.into_iter().map(|(k, v)| (k, Json::String(v))).collect()))
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(bytes).map_err(|e| {
+                    ApiError::detail(StatusCode::BAD_REQUEST, format!("Form parse error - {e}"))
+                })?;
+            Ok(Json::Object(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k, Json::String(v)))
+                    .collect(),
+            ))
         }
         Some(other) => Err(ApiError::detail(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

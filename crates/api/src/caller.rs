@@ -24,9 +24,9 @@ pub fn presented_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| bad_header("Invalid token header. Token string should not contain invalid characters."))?;
+    let value = value.to_str().map_err(|_| {
+        bad_header("Invalid token header. Token string should not contain invalid characters.")
+    })?;
     let mut parts = value.split_whitespace();
     match parts.next() {
         Some(scheme) if scheme.eq_ignore_ascii_case("token") => {}
@@ -36,7 +36,9 @@ pub fn presented_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .next()
         .ok_or_else(|| bad_header("Invalid token header. No credentials provided."))?;
     if parts.next().is_some() {
-        return Err(bad_header("Invalid token header. Token string should not contain spaces."));
+        return Err(bad_header(
+            "Invalid token header. Token string should not contain spaces.",
+        ));
     }
     Ok(Some(token.to_owned()))
 }
@@ -54,7 +56,9 @@ impl FromRequest for Caller {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let token = token?;
-            let state = state.ok_or_else(|| ApiError::detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error."))?;
+            let state = state.ok_or_else(|| {
+                ApiError::detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
+            })?;
             let actor = state.services.accounts.authenticate(token.clone()).await?;
             if let Some(user) = actor.user() {
                 tracing::Span::current().record("user_id", tracing::field::display(user.id));

@@ -57,7 +57,9 @@ impl ResponseError for ApiError {
             ApiError::Detail(status, _) => *status,
             ApiError::Service(error) => match error {
                 ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
-                ServiceError::Unauthenticated | ServiceError::InvalidToken => StatusCode::UNAUTHORIZED,
+                ServiceError::Unauthenticated | ServiceError::InvalidToken => {
+                    StatusCode::UNAUTHORIZED
+                }
                 ServiceError::Forbidden => StatusCode::FORBIDDEN,
                 ServiceError::NotFound | ServiceError::InvalidPage => StatusCode::NOT_FOUND,
                 ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

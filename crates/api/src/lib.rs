@@ -42,7 +42,11 @@ pub struct AppState {
 
 /// Starts serving on `listener`; the returned server stops gracefully on
 /// SIGTERM/SIGINT, finishing in-flight requests first.
-pub fn serve(listener: TcpListener, state: AppState, workers: Option<usize>) -> std::io::Result<Server> {
+pub fn serve(
+    listener: TcpListener,
+    state: AppState,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         App::new()

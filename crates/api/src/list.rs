@@ -37,11 +37,16 @@ pub fn envelope(req: &HttpRequest, listed: Listed, results: Vec<Json>) -> Json {
         .find(|(k, _)| k == "page_size")
         .and_then(|(_, v)| v.parse().ok())
         .filter(|n| *n >= 1)
-        .map_or(DEFAULT_PAGE_SIZE, |n: u64| n.min(mstream_kernel::query::MAX_PAGE_SIZE));
+        .map_or(DEFAULT_PAGE_SIZE, |n: u64| {
+            n.min(mstream_kernel::query::MAX_PAGE_SIZE)
+        });
     let last = listed.count.div_ceil(size).max(1);
     let link = |target: Option<u64>| -> Json {
-        let Some(target) = target else { return Json::Null };
-        let mut kept: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
+        let Some(target) = target else {
+            return Json::Null;
+        };
+        let mut kept: Vec<(String, String)> =
+            pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
         if target > 1 {
             kept.push(("page".to_owned(), target.to_string()));
         }

@@ -13,7 +13,10 @@ fn exempt(path: &str) -> bool {
     path.ends_with('/')
         || matches!(path, "/healthz" | "/readyz" | "/metrics")
         || path.starts_with("/content/")
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        || path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
 }
 
 /// The middleware.
@@ -23,7 +26,10 @@ pub async fn trailing_slash(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let path = req.path().to_owned();
     if exempt(&path) {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     let slashed = match req.query_string() {
         "" => format!("{path}/"),
@@ -39,5 +45,7 @@ pub async fn trailing_slash(
         req.match_info_mut().get_mut().update(&uri);
         req.head_mut().uri = uri;
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }

@@ -61,15 +61,21 @@ pub struct NewUser {
 /// The column a unique violation on `users` means, as a wire field name.
 pub fn unique_field(error: &DbError) -> Option<&'static str> {
     match error {
-        DbError::Unique { columns, .. } if columns.iter().any(|c| c == "username_key") => Some("username"),
-        DbError::Unique { columns, .. } if columns.iter().any(|c| c == "email_key") => Some("email"),
+        DbError::Unique { columns, .. } if columns.iter().any(|c| c == "username_key") => {
+            Some("username")
+        }
+        DbError::Unique { columns, .. } if columns.iter().any(|c| c == "email_key") => {
+            Some("email")
+        }
         _ => None,
     }
 }
 
 /// Stores a new account.
 pub fn insert_user(conn: &mut AnyConn, user: &NewUser) -> DbResult<()> {
-    diesel::insert_into(users::table).values(user).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(user)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -97,7 +103,8 @@ pub fn credentials(conn: &mut AnyConn, username_key: &str) -> DbResult<Option<(U
         .select((UserRow::as_select(), users::password_hash))
         .first::<(UserRow, String)>(conn)
         .optional()?;
-    row.map(|(user, hash)| Ok((user.into_user()?, hash))).transpose()
+    row.map(|(user, hash)| Ok((user.into_user()?, hash)))
+        .transpose()
 }
 
 /// One account by id.
@@ -122,7 +129,12 @@ pub fn user_by_token(conn: &mut AnyConn, digest: &str) -> DbResult<Option<User>>
 }
 
 /// Records a new token digest for `user`.
-pub fn insert_token(conn: &mut AnyConn, digest: &str, user: UserId, now: Timestamp) -> DbResult<()> {
+pub fn insert_token(
+    conn: &mut AnyConn,
+    digest: &str,
+    user: UserId,
+    now: Timestamp,
+) -> DbResult<()> {
     diesel::insert_into(auth_tokens::table)
         .values((
             auth_tokens::digest.eq(digest),
@@ -141,14 +153,18 @@ pub fn delete_token(conn: &mut AnyConn, digest: &str) -> DbResult<()> {
 
 /// Revokes every token of `user`.
 pub fn delete_tokens_of(conn: &mut AnyConn, user: UserId) -> DbResult<()> {
-    diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user.to_string()))).execute(conn)?;
+    diesel::delete(auth_tokens::table.filter(auth_tokens::user_id.eq(user.to_string())))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Replaces the password hash (callers also revoke the tokens).
 pub fn set_password(conn: &mut AnyConn, user: UserId, hash: &str, now: Timestamp) -> DbResult<()> {
     let changed = diesel::update(users::table.find(user.to_string()))
-        .set((users::password_hash.eq(hash), users::updated.eq(now.naive_utc())))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated.eq(now.naive_utc()),
+        ))
         .execute(conn)?;
     if changed == 0 {
         return Err(DbError::NotFound);
@@ -159,7 +175,10 @@ pub fn set_password(conn: &mut AnyConn, user: UserId, hash: &str, now: Timestamp
 /// Makes or unmakes an admin.
 pub fn set_admin(conn: &mut AnyConn, user: UserId, is_admin: bool, now: Timestamp) -> DbResult<()> {
     let changed = diesel::update(users::table.find(user.to_string()))
-        .set((users::is_admin.eq(is_admin), users::updated.eq(now.naive_utc())))
+        .set((
+            users::is_admin.eq(is_admin),
+            users::updated.eq(now.naive_utc()),
+        ))
         .execute(conn)?;
     if changed == 0 {
         return Err(DbError::NotFound);

@@ -36,7 +36,10 @@ pub enum Backend {
 impl Backend {
     /// Reads the backend from a `database.url`.
     pub fn from_url(url: &str) -> Result<Self, String> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() || path.contains(":memory:") {
                 return Err(format!(
                     "database.url {url:?}: an SQLite URL needs a file path (an in-memory database would be a different one on every pooled connection)"
@@ -120,7 +123,8 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut AnyConn) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(|e| ConnectError(e.to_string()))
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError(e.to_string()))
     }
 
     fn has_broken(&self, _conn: &mut AnyConn) -> bool {

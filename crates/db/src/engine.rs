@@ -11,7 +11,9 @@ use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::Sqlite;
 use mstream_kernel::query::{FilterValue, Lookup};
-use mstream_kernel::{FieldErrors, FieldValue, Kind, ListQuery, Record, Timestamp, Value, WriteSet};
+use mstream_kernel::{
+    FieldErrors, FieldValue, Kind, ListQuery, Record, Timestamp, Value, WriteSet,
+};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
@@ -75,14 +77,28 @@ pub struct Listed {
 /// Lists `table` as `query` asks.
 pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> DbResult<Listed> {
     let mut count_sql = Sql::new(conn);
-    count_sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ").push(table.name).push(" t");
+    count_sql
+        .push("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ")
+        .push(table.name)
+        .push(" t");
     push_where(&mut count_sql, table, query);
-    let count = count_sql.load::<CountRow>(conn)?.first().map_or(0, |r| r.n.max(0) as u64);
+    let count = count_sql
+        .load::<CountRow>(conn)?
+        .first()
+        .map_or(0, |r| r.n.max(0) as u64);
     if !query.page.exists_for(count) {
-        return Ok(Listed { count, records: Vec::new(), page_exists: false });
+        return Ok(Listed {
+            count,
+            records: Vec::new(),
+            page_exists: false,
+        });
     }
     if count == 0 {
-        return Ok(Listed { count, records: Vec::new(), page_exists: true });
+        return Ok(Listed {
+            count,
+            records: Vec::new(),
+            page_exists: true,
+        });
     }
     let mut sql = Sql::new(conn);
     sql.push("SELECT t.* FROM ").push(table.name).push(" t");
@@ -90,7 +106,11 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
     sql.push(" ORDER BY ");
     for key in &query.ordering {
         if let Some(column) = table.column(key.field.name) {
-            sql.push("t.").push(column.column).push(if key.descending { " DESC, " } else { " ASC, " });
+            sql.push("t.").push(column.column).push(if key.descending {
+                " DESC, "
+            } else {
+                " ASC, "
+            });
         }
     }
     sql.push("t.id ASC LIMIT ")
@@ -99,7 +119,11 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
         .bind(Bind::Int(query.page.offset().min(i64::MAX as u64) as i64));
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
     attach_derived(conn, table, &mut records)?;
-    Ok(Listed { count, records, page_exists: true })
+    Ok(Listed {
+        count,
+        records,
+        page_exists: true,
+    })
 }
 
 /// Every row of `table` whose `column` is one of `ids`, with its derived
@@ -114,7 +138,11 @@ pub fn records_where<R: DbRow>(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(conn);
-    sql.push("SELECT t.* FROM ").push(table.name).push(" t WHERE t.").push(column).push(" IN ");
+    sql.push("SELECT t.* FROM ")
+        .push(table.name)
+        .push(" t WHERE t.")
+        .push(column)
+        .push(" IN ");
     sql.bind_list(ids.iter().copied());
     sql.push(" ORDER BY t.created ASC, t.id ASC");
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
@@ -124,7 +152,9 @@ pub fn records_where<R: DbRow>(
 
 /// One entity by id, with its derived fields.
 pub fn get<R: DbRow>(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<Record> {
-    records_where::<R>(conn, table, "id", &[id])?.pop().ok_or(DbError::NotFound)
+    records_where::<R>(conn, table, "id", &[id])?
+        .pop()
+        .ok_or(DbError::NotFound)
 }
 
 fn read<R: DbRow>(rows: Vec<R>) -> DbResult<Vec<Record>> {
@@ -152,7 +182,10 @@ fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
         let binds = filter.values.iter().map(filter_bind);
         if let Some(link) = table.link(filter.field.name) {
             and(sql);
-            sql.push("t.id IN (SELECT ").push(link.owner).push(" FROM ").push(link.table);
+            sql.push("t.id IN (SELECT ")
+                .push(link.owner)
+                .push(" FROM ")
+                .push(link.table);
             sql.push(" WHERE ").push(link.target).push(" IN ");
             sql.bind_list(binds).push(")");
         } else if let Some(column) = table.column(filter.field.name) {
@@ -187,16 +220,29 @@ fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
                 sql.push(" OR ");
             }
             if let Some(link) = table.link(field.name) {
-                sql.push("EXISTS (SELECT 1 FROM ").push(link.table).push(" l JOIN ");
-                sql.push(link.label.table).push(" x ON x.id = l.").push(link.target);
-                sql.push(" WHERE l.").push(link.owner).push(" = t.id AND lower(x.");
-                sql.push(link.label.column).push(") LIKE ").bind(Bind::Text(pattern.clone()));
+                sql.push("EXISTS (SELECT 1 FROM ")
+                    .push(link.table)
+                    .push(" l JOIN ");
+                sql.push(link.label.table)
+                    .push(" x ON x.id = l.")
+                    .push(link.target);
+                sql.push(" WHERE l.")
+                    .push(link.owner)
+                    .push(" = t.id AND lower(x.");
+                sql.push(link.label.column)
+                    .push(") LIKE ")
+                    .bind(Bind::Text(pattern.clone()));
                 sql.push(" ESCAPE '\\')");
             } else if let Some(column) = table.column(field.name) {
                 match (column.refers, field.kind) {
                     (Some(label), _) => {
-                        sql.push("EXISTS (SELECT 1 FROM ").push(label.table).push(" x WHERE x.id = t.");
-                        sql.push(column.column).push(" AND lower(x.").push(label.column).push(") LIKE ");
+                        sql.push("EXISTS (SELECT 1 FROM ")
+                            .push(label.table)
+                            .push(" x WHERE x.id = t.");
+                        sql.push(column.column)
+                            .push(" AND lower(x.")
+                            .push(label.column)
+                            .push(") LIKE ");
                         sql.bind(Bind::Text(pattern.clone())).push(" ESCAPE '\\')");
                     }
                     (None, Kind::Text { .. }) => {
@@ -228,11 +274,25 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
     let ids: Vec<Uuid> = records.iter().filter_map(Record::id).collect();
     for link in table.links {
         let mut sql = Sql::new(conn);
-        sql.push("SELECT l.").push(link.owner).push(" AS owner, l.").push(link.target);
-        sql.push(" AS target, x.").push(link.label.column).push(" AS label FROM ").push(link.table);
-        sql.push(" l JOIN ").push(link.label.table).push(" x ON x.id = l.").push(link.target);
-        sql.push(" WHERE l.").push(link.owner).push(" IN ").bind_list(ids.iter().copied());
-        sql.push(" ORDER BY x.").push(link.label.column).push(", x.id");
+        sql.push("SELECT l.")
+            .push(link.owner)
+            .push(" AS owner, l.")
+            .push(link.target);
+        sql.push(" AS target, x.")
+            .push(link.label.column)
+            .push(" AS label FROM ")
+            .push(link.table);
+        sql.push(" l JOIN ")
+            .push(link.label.table)
+            .push(" x ON x.id = l.")
+            .push(link.target);
+        sql.push(" WHERE l.")
+            .push(link.owner)
+            .push(" IN ")
+            .bind_list(ids.iter().copied());
+        sql.push(" ORDER BY x.")
+            .push(link.label.column)
+            .push(", x.id");
         let mut by_owner: HashMap<String, (Vec<Uuid>, Vec<String>)> = HashMap::new();
         for row in sql.load::<LinkRow>(conn)? {
             let entry = by_owner.entry(row.owner).or_default();
@@ -240,7 +300,10 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
             entry.1.push(row.label);
         }
         for record in records.iter_mut() {
-            let key = record.id().map(|id| id.hyphenated().to_string()).unwrap_or_default();
+            let key = record
+                .id()
+                .map(|id| id.hyphenated().to_string())
+                .unwrap_or_default();
             let (targets, labels) = by_owner.remove(&key).unwrap_or_default();
             record.set(link.field, FieldValue::Ids(targets));
             record.set(link.names, FieldValue::Texts(labels));
@@ -249,7 +312,9 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
     for derive in table.derived {
         match *derive {
             Derive::LabelOf { field, of } => {
-                let Some(label) = table.column(of).and_then(|c| c.refers) else { continue };
+                let Some(label) = table.column(of).and_then(|c| c.refers) else {
+                    continue;
+                };
                 let targets: Vec<Uuid> = records
                     .iter()
                     .filter_map(|r| match r.get(of) {
@@ -258,10 +323,17 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
                     })
                     .collect();
                 let mut sql = Sql::new(conn);
-                sql.push("SELECT id AS owner, ").push(label.column).push(" AS label FROM ");
-                sql.push(label.table).push(" WHERE id IN ").bind_list(dedup(targets));
-                let labels: HashMap<String, String> =
-                    sql.load::<LabelRow>(conn)?.into_iter().map(|r| (r.owner, r.label)).collect();
+                sql.push("SELECT id AS owner, ")
+                    .push(label.column)
+                    .push(" AS label FROM ");
+                sql.push(label.table)
+                    .push(" WHERE id IN ")
+                    .bind_list(dedup(targets));
+                let labels: HashMap<String, String> = sql
+                    .load::<LabelRow>(conn)?
+                    .into_iter()
+                    .map(|r| (r.owner, r.label))
+                    .collect();
                 for record in records.iter_mut() {
                     let value = match record.get(of) {
                         Some(FieldValue::Id(id)) => labels
@@ -272,18 +344,37 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
                     record.set(field, value);
                 }
             }
-            Derive::Reverse { field, from, owner, label } => {
+            Derive::Reverse {
+                field,
+                from,
+                owner,
+                label,
+            } => {
                 let mut sql = Sql::new(conn);
-                sql.push("SELECT ").push(owner).push(" AS owner, ").push(label).push(" AS label FROM ");
-                sql.push(from).push(" WHERE ").push(owner).push(" IN ").bind_list(ids.iter().copied());
+                sql.push("SELECT ")
+                    .push(owner)
+                    .push(" AS owner, ")
+                    .push(label)
+                    .push(" AS label FROM ");
+                sql.push(from)
+                    .push(" WHERE ")
+                    .push(owner)
+                    .push(" IN ")
+                    .bind_list(ids.iter().copied());
                 sql.push(" ORDER BY 2");
                 let mut by_owner: HashMap<String, Vec<String>> = HashMap::new();
                 for row in sql.load::<LabelRow>(conn)? {
                     by_owner.entry(row.owner).or_default().push(row.label);
                 }
                 for record in records.iter_mut() {
-                    let key = record.id().map(|id| id.hyphenated().to_string()).unwrap_or_default();
-                    record.set(field, FieldValue::Texts(by_owner.remove(&key).unwrap_or_default()));
+                    let key = record
+                        .id()
+                        .map(|id| id.hyphenated().to_string())
+                        .unwrap_or_default();
+                    record.set(
+                        field,
+                        FieldValue::Texts(by_owner.remove(&key).unwrap_or_default()),
+                    );
                 }
             }
         }
@@ -314,7 +405,11 @@ fn value_bind(value: &Value) -> Option<Bind> {
 /// Field errors for every referred id in `set` that does not exist
 /// (DRF: `Invalid pk "…" - object does not exist.`). One query per
 /// referring field.
-pub fn missing_references(conn: &mut AnyConn, table: &Table, set: &WriteSet) -> DbResult<FieldErrors> {
+pub fn missing_references(
+    conn: &mut AnyConn,
+    table: &Table,
+    set: &WriteSet,
+) -> DbResult<FieldErrors> {
     let mut errors = FieldErrors::new();
     for (field, value) in set.iter() {
         let (target_table, wanted): (&str, Vec<Uuid>) = match value {
@@ -329,10 +424,19 @@ pub fn missing_references(conn: &mut AnyConn, table: &Table, set: &WriteSet) -> 
             _ => continue,
         };
         let mut sql = Sql::new(conn);
-        sql.push("SELECT id FROM ").push(target_table).push(" WHERE id IN ").bind_list(wanted.iter().copied());
+        sql.push("SELECT id FROM ")
+            .push(target_table)
+            .push(" WHERE id IN ")
+            .bind_list(wanted.iter().copied());
         let found: Vec<String> = sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect();
-        if let Some(missing) = wanted.iter().find(|id| !found.contains(&id.hyphenated().to_string())) {
-            errors.add(field, format!("Invalid pk \"{missing}\" - object does not exist."));
+        if let Some(missing) = wanted
+            .iter()
+            .find(|id| !found.contains(&id.hyphenated().to_string()))
+        {
+            errors.add(
+                field,
+                format!("Invalid pk \"{missing}\" - object does not exist."),
+            );
         }
     }
     Ok(errors)
@@ -348,7 +452,11 @@ pub fn insert(
     extra: &[(&str, Bind)],
 ) -> DbResult<()> {
     let mut columns: Vec<&str> = vec!["id", "created", "updated"];
-    let mut binds = vec![Bind::from(id), Bind::Time(now.naive_utc()), Bind::Time(now.naive_utc())];
+    let mut binds = vec![
+        Bind::from(id),
+        Bind::Time(now.naive_utc()),
+        Bind::Time(now.naive_utc()),
+    ];
     for (field, value) in set.iter() {
         if let (Some(column), Some(bind)) = (table.column(field), value_bind(value)) {
             columns.push(column.column);
@@ -360,7 +468,11 @@ pub fn insert(
         binds.push(bind.clone());
     }
     let mut sql = Sql::new(conn);
-    sql.push("INSERT INTO ").push(table.name).push(" (").push(&columns.join(", ")).push(") VALUES ");
+    sql.push("INSERT INTO ")
+        .push(table.name)
+        .push(" (")
+        .push(&columns.join(", "))
+        .push(") VALUES ");
     sql.bind_list(binds);
     sql.execute(conn)?;
     write_links(conn, table, id, set, false)
@@ -376,7 +488,10 @@ pub fn update(
     extra: &[(&str, Bind)],
 ) -> DbResult<()> {
     let mut sql = Sql::new(conn);
-    sql.push("UPDATE ").push(table.name).push(" SET updated = ").bind(Bind::Time(now.naive_utc()));
+    sql.push("UPDATE ")
+        .push(table.name)
+        .push(" SET updated = ")
+        .bind(Bind::Time(now.naive_utc()));
     for (field, value) in set.iter() {
         if let (Some(column), Some(bind)) = (table.column(field), value_bind(value)) {
             sql.push(", ").push(column.column).push(" = ").bind(bind);
@@ -392,19 +507,36 @@ pub fn update(
     write_links(conn, table, id, set, true)
 }
 
-fn write_links(conn: &mut AnyConn, table: &Table, id: Uuid, set: &WriteSet, replace: bool) -> DbResult<()> {
+fn write_links(
+    conn: &mut AnyConn,
+    table: &Table,
+    id: Uuid,
+    set: &WriteSet,
+    replace: bool,
+) -> DbResult<()> {
     for link in table.links {
-        let Some(targets) = set.references(link.field) else { continue };
+        let Some(targets) = set.references(link.field) else {
+            continue;
+        };
         if replace {
             let mut sql = Sql::new(conn);
-            sql.push("DELETE FROM ").push(link.table).push(" WHERE ").push(link.owner).push(" = ").bind(id);
+            sql.push("DELETE FROM ")
+                .push(link.table)
+                .push(" WHERE ")
+                .push(link.owner)
+                .push(" = ")
+                .bind(id);
             sql.execute(conn)?;
         }
         if targets.is_empty() {
             continue;
         }
         let mut sql = Sql::new(conn);
-        sql.push("INSERT INTO ").push(link.table).push(" (").push(link.owner).push(", ");
+        sql.push("INSERT INTO ")
+            .push(link.table)
+            .push(" (")
+            .push(link.owner)
+            .push(", ");
         sql.push(link.target).push(") VALUES ");
         for (i, target) in targets.iter().enumerate() {
             if i > 0 {
@@ -420,7 +552,10 @@ fn write_links(conn: &mut AnyConn, table: &Table, id: Uuid, set: &WriteSet, repl
 /// Deletes one entity (the schema's cascades remove what depends on it).
 pub fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
     let mut sql = Sql::new(conn);
-    sql.push("DELETE FROM ").push(table.name).push(" WHERE id = ").bind(id);
+    sql.push("DELETE FROM ")
+        .push(table.name)
+        .push(" WHERE id = ")
+        .bind(id);
     match sql.execute(conn)? {
         0 => Err(DbError::NotFound),
         _ => Ok(()),
@@ -436,7 +571,12 @@ pub fn column_values(
     ids: &[Uuid],
 ) -> DbResult<Vec<String>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT ").push(value).push(" AS id FROM ").push(table).push(" WHERE ").push(column);
+    sql.push("SELECT ")
+        .push(value)
+        .push(" AS id FROM ")
+        .push(table)
+        .push(" WHERE ")
+        .push(column);
     sql.push(" IN ").bind_list(ids.iter().copied());
     Ok(sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
 }

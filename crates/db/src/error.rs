@@ -67,7 +67,10 @@ fn unique_violation(message: &str, table: Option<&str>, details: Option<&str>) -
         let columns = list
             .split(',')
             .map(|qualified| {
-                let (t, c) = qualified.trim().split_once('.').unwrap_or(("", qualified.trim()));
+                let (t, c) = qualified
+                    .trim()
+                    .split_once('.')
+                    .unwrap_or(("", qualified.trim()));
                 table_name = t.to_owned();
                 c.to_owned()
             })
@@ -80,7 +83,11 @@ fn unique_violation(message: &str, table: Option<&str>, details: Option<&str>) -
     let columns = details
         .and_then(|d| d.strip_prefix("Key ("))
         .and_then(|d| d.split_once(")="))
-        .map(|(cols, _)| cols.split(',').map(|c| c.trim().trim_matches('"').to_owned()).collect())
+        .map(|(cols, _)| {
+            cols.split(',')
+                .map(|c| c.trim().trim_matches('"').to_owned())
+                .collect()
+        })
         .unwrap_or_default();
     DbError::Unique {
         table: table.unwrap_or_default().to_owned(),
@@ -94,12 +101,20 @@ mod tests {
 
     #[test]
     fn unique_columns_are_named_on_both_backends() {
-        let DbError::Unique { table, columns } =
-            unique_violation("UNIQUE constraint failed: reviews.user_id, reviews.content_id", None, None)
-        else {
+        let DbError::Unique { table, columns } = unique_violation(
+            "UNIQUE constraint failed: reviews.user_id, reviews.content_id",
+            None,
+            None,
+        ) else {
             panic!()
         };
-        assert_eq!((table.as_str(), columns), ("reviews", vec!["user_id".to_owned(), "content_id".to_owned()]));
+        assert_eq!(
+            (table.as_str(), columns),
+            (
+                "reviews",
+                vec!["user_id".to_owned(), "content_id".to_owned()]
+            )
+        );
         let DbError::Unique { table, columns } = unique_violation(
             "duplicate key value violates unique constraint \"genres_name_key\"",
             Some("genres"),
@@ -107,6 +122,9 @@ mod tests {
         ) else {
             panic!()
         };
-        assert_eq!((table.as_str(), columns), ("genres", vec!["name".to_owned()]));
+        assert_eq!(
+            (table.as_str(), columns),
+            ("genres", vec!["name".to_owned()])
+        );
     }
 }

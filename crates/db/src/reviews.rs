@@ -37,7 +37,8 @@ pub fn lock_contents(conn: &mut AnyConn, contents: &[Uuid]) -> DbResult<usize> {
     let mut found = 0;
     for id in sorted {
         let mut sql = Sql::new(conn);
-        sql.push("UPDATE contents SET rating_sum = rating_sum WHERE id = ").bind(id);
+        sql.push("UPDATE contents SET rating_sum = rating_sum WHERE id = ")
+            .bind(id);
         found += sql.execute(conn)?;
     }
     Ok(found)
@@ -46,15 +47,27 @@ pub fn lock_contents(conn: &mut AnyConn, contents: &[Uuid]) -> DbResult<usize> {
 /// The sum and number of the ratings of `content`'s reviews, as committed.
 pub fn rating_totals(conn: &mut AnyConn, content: Uuid) -> DbResult<(i64, i64)> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT CAST(COALESCE(SUM(rating), 0) AS BIGINT) AS total, CAST(COUNT(*) AS BIGINT) AS n ");
+    sql.push(
+        "SELECT CAST(COALESCE(SUM(rating), 0) AS BIGINT) AS total, CAST(COUNT(*) AS BIGINT) AS n ",
+    );
     sql.push("FROM reviews WHERE content_id = ").bind(content);
-    Ok(sql.load::<SumRow>(conn)?.first().map_or((0, 0), |r| (r.total, r.n)))
+    Ok(sql
+        .load::<SumRow>(conn)?
+        .first()
+        .map_or((0, 0), |r| (r.total, r.n)))
 }
 
 /// Stores a content's rating sum, count and mean.
-pub fn store_rating(conn: &mut AnyConn, content: Uuid, sum: i64, count: i64, mean: f64) -> DbResult<()> {
+pub fn store_rating(
+    conn: &mut AnyConn,
+    content: Uuid,
+    sum: i64,
+    count: i64,
+    mean: f64,
+) -> DbResult<()> {
     let mut sql = Sql::new(conn);
-    sql.push("UPDATE contents SET rating_sum = ").bind(Bind::Int(sum));
+    sql.push("UPDATE contents SET rating_sum = ")
+        .bind(Bind::Int(sum));
     sql.push(", reviews_count = ").bind(Bind::Int(count));
     sql.push(", rating = ").bind(Bind::Float(mean));
     sql.push(" WHERE id = ").bind(content);
@@ -65,8 +78,12 @@ pub fn store_rating(conn: &mut AnyConn, content: Uuid, sum: i64, count: i64, mea
 /// The contents `user` has reviewed.
 pub fn contents_reviewed_by(conn: &mut AnyConn, user: Uuid) -> DbResult<Vec<Uuid>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT content_id AS id FROM reviews WHERE user_id = ").bind(user);
-    sql.load::<IdRow>(conn)?.iter().map(|r| parse_id(&r.id)).collect()
+    sql.push("SELECT content_id AS id FROM reviews WHERE user_id = ")
+        .bind(user);
+    sql.load::<IdRow>(conn)?
+        .iter()
+        .map(|r| parse_id(&r.id))
+        .collect()
 }
 
 /// Deletes every review by `user`.

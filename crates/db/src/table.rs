@@ -91,7 +91,10 @@ impl Table {
 
     /// The field a column stores (for naming unique violations).
     pub fn field_of_column(&self, column: &str) -> Option<&'static str> {
-        self.columns.iter().find(|c| c.column == column).map(|c| c.field)
+        self.columns
+            .iter()
+            .find(|c| c.column == column)
+            .map(|c| c.field)
     }
 }
 
@@ -105,11 +108,19 @@ pub const fn col(field: &'static str) -> Column {
 }
 
 /// Shorthand for a reference column.
-pub const fn fk(field: &'static str, column: &'static str, table: &'static str, label: &'static str) -> Column {
+pub const fn fk(
+    field: &'static str,
+    column: &'static str,
+    table: &'static str,
+    label: &'static str,
+) -> Column {
     Column {
         field,
         column,
-        refers: Some(Label { table, column: label }),
+        refers: Some(Label {
+            table,
+            column: label,
+        }),
     }
 }
 

@@ -144,13 +144,17 @@ db_row!(
 /// Loads nested fields that are neither labels nor links (an artist's
 /// credits, a user's subscription).
 type Nested = fn(&mut AnyConn, &mut [Record]) -> DbResult<()>;
+/// The engine's list, instantiated for a row type.
+type ListFn = fn(&mut AnyConn, &Table, &ListQuery) -> DbResult<Listed>;
+/// The engine's `records_where`, instantiated for a row type.
+type ByFn = fn(&mut AnyConn, &Table, &str, &[Uuid]) -> DbResult<Vec<Record>>;
 
 /// A resource's storage: the mapping, and the engine instantiated for its row type.
 pub struct Repo {
     /// The mapping.
     pub table: &'static Table,
-    list: fn(&mut AnyConn, &Table, &ListQuery) -> DbResult<Listed>,
-    by: fn(&mut AnyConn, &Table, &str, &[Uuid]) -> DbResult<Vec<Record>>,
+    list: ListFn,
+    by: ByFn,
     nested: Option<Nested>,
 }
 
@@ -180,7 +184,9 @@ impl Repo {
 
     /// One entity by id.
     pub fn get(&self, conn: &mut AnyConn, id: Uuid) -> DbResult<Record> {
-        self.by(conn, "id", &[id])?.pop().ok_or(crate::DbError::NotFound)
+        self.by(conn, "id", &[id])?
+            .pop()
+            .ok_or(crate::DbError::NotFound)
     }
 }
 
@@ -226,7 +232,12 @@ static TYPES: Table = Table {
     name: "content_types",
     columns: &[ID, col("type"), CREATED, UPDATED],
     links: &[],
-    derived: &[Derive::Reverse { field: "content", from: "contents c", owner: "c.type_id", label: "c.name" }],
+    derived: &[Derive::Reverse {
+        field: "content",
+        from: "contents c",
+        owner: "c.type_id",
+        label: "c.name",
+    }],
 };
 static ARTISTS: Table = Table {
     resource: &mstream_artists::ARTIST,
@@ -274,7 +285,10 @@ static CONTENTS: Table = Table {
             label: label("parental_control_tags", "name"),
         },
     ],
-    derived: &[Derive::LabelOf { field: "type_name", of: "type" }],
+    derived: &[Derive::LabelOf {
+        field: "type_name",
+        of: "type",
+    }],
 };
 static MEDIA_FILES: Table = Table {
     resource: &mstream_content::MEDIA_FILE,
@@ -291,7 +305,10 @@ static MEDIA_FILES: Table = Table {
         UPDATED,
     ],
     links: &[],
-    derived: &[Derive::LabelOf { field: "content_name", of: "content" }],
+    derived: &[Derive::LabelOf {
+        field: "content_name",
+        of: "content",
+    }],
 };
 static RELATIONS: Table = Table {
     resource: &mstream_artists::ARTIST_CONTENT_RELATION,
@@ -306,8 +323,14 @@ static RELATIONS: Table = Table {
     ],
     links: &[],
     derived: &[
-        Derive::LabelOf { field: "artist_name", of: "artist" },
-        Derive::LabelOf { field: "content_name", of: "content" },
+        Derive::LabelOf {
+            field: "artist_name",
+            of: "artist",
+        },
+        Derive::LabelOf {
+            field: "content_name",
+            of: "content",
+        },
     ],
 };
 static REVIEWS: Table = Table {
@@ -324,7 +347,10 @@ static REVIEWS: Table = Table {
         UPDATED,
     ],
     links: &[],
-    derived: &[Derive::LabelOf { field: "content_name", of: "content" }],
+    derived: &[Derive::LabelOf {
+        field: "content_name",
+        of: "content",
+    }],
 };
 static PLANS: Table = Table {
     resource: &mstream_subscriptions::PLAN,
@@ -345,14 +371,27 @@ static SUBSCRIPTIONS: Table = Table {
     ],
     links: &[],
     derived: &[
-        Derive::LabelOf { field: "user_user", of: "user" },
-        Derive::LabelOf { field: "plan_name", of: "plan" },
+        Derive::LabelOf {
+            field: "user_user",
+            of: "user",
+        },
+        Derive::LabelOf {
+            field: "plan_name",
+            of: "plan",
+        },
     ],
 };
 static USERS: Table = Table {
     resource: &mstream_kernel::user::USER,
     name: "users",
-    columns: &[ID, col("username"), col("email"), col("is_admin"), CREATED, UPDATED],
+    columns: &[
+        ID,
+        col("username"),
+        col("email"),
+        col("is_admin"),
+        CREATED,
+        UPDATED,
+    ],
     links: &[],
     derived: &[],
 };
@@ -398,7 +437,10 @@ fn ids_of(records: &[Record]) -> Vec<Uuid> {
 fn attach_credits(conn: &mut AnyConn, artists: &mut [Record]) -> DbResult<()> {
     let mut credits = group_by(RELATION.by(conn, "artist_id", &ids_of(artists))?, "artist");
     for artist in artists.iter_mut() {
-        let mine = artist.id().and_then(|id| credits.remove(&id)).unwrap_or_default();
+        let mine = artist
+            .id()
+            .and_then(|id| credits.remove(&id))
+            .unwrap_or_default();
         artist.set("credits", FieldValue::Records(mine));
         artist.reorder(&["id", "name", "about", "credits", "created", "updated"]);
     }
@@ -421,7 +463,15 @@ fn attach_subscription(conn: &mut AnyConn, users: &mut [Record]) -> DbResult<()>
                 FieldValue::Record(Box::new(short))
             });
         user.set("subscription", value);
-        user.reorder(&["id", "username", "email", "is_admin", "subscription", "created", "updated"]);
+        user.reorder(&[
+            "id",
+            "username",
+            "email",
+            "is_admin",
+            "subscription",
+            "created",
+            "updated",
+        ]);
     }
     Ok(())
 }

@@ -14,7 +14,10 @@ use crate::error::DbError;
 /// PostgreSQL it is an ordinary READ COMMITTED transaction; code that reads
 /// then writes a shared row locks it first (see [`crate::reviews`]).
 /// Does not nest.
-pub fn write<T, E>(conn: &mut AnyConn, work: impl FnOnce(&mut AnyConn) -> Result<T, E>) -> Result<T, E>
+pub fn write<T, E>(
+    conn: &mut AnyConn,
+    work: impl FnOnce(&mut AnyConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<DbError>,
 {
@@ -30,7 +33,9 @@ where
             Ok(value)
         }
         Err(error) => {
-            if let Err(rollback) = <AnyConn as Connection>::TransactionManager::rollback_transaction(conn) {
+            if let Err(rollback) =
+                <AnyConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
                 tracing::error!(%rollback, "rollback failed");
             }
             Err(error)

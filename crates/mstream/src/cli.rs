@@ -61,24 +61,33 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
         Command::Serve => {
             let app = Application::build(settings).map_err(|e| fail(e.to_string()))?;
             tracing::info!(port = app.port(), "serving");
-            app.run_until_stopped().await.map_err(|e| fail(e.to_string()))
+            app.run_until_stopped()
+                .await
+                .map_err(|e| fail(e.to_string()))
         }
         Command::Migrate => {
             open_database(&settings).map_err(|e| fail(e.to_string()))?;
             println!("Database is up to date.");
             Ok(())
         }
-        Command::Createsuperuser { username, email, noinput } => {
+        Command::Createsuperuser {
+            username,
+            email,
+            noinput,
+        } => {
             let accounts = accounts(&settings)?;
             createsuperuser(&accounts, username, email, noinput).await
         }
         Command::Changepassword { username } => {
             let accounts = accounts(&settings)?;
             let password = prompt_new_password()?;
-            accounts.change_password(&username, &password).await.map_err(|e| match e {
-                ServiceError::NotFound => fail(format!("user '{username}' does not exist")),
-                other => fail(describe(other)),
-            })?;
+            accounts
+                .change_password(&username, &password)
+                .await
+                .map_err(|e| match e {
+                    ServiceError::NotFound => fail(format!("user '{username}' does not exist")),
+                    other => fail(describe(other)),
+                })?;
             println!("Password changed successfully for user '{username}'.");
             Ok(())
         }
@@ -107,18 +116,33 @@ async fn createsuperuser(
     let username = match username {
         Some(u) => u,
         None if interactive => prompt("Username: ")?,
-        None => return Err(fail("--username is required with --noinput or without a terminal")),
+        None => {
+            return Err(fail(
+                "--username is required with --noinput or without a terminal",
+            ))
+        }
     };
     if !valid_username(&username) || username.chars().count() > 150 {
-        return Err(fail("Enter a valid username: up to 150 letters, digits and @/./+/-/_ characters."));
+        return Err(fail(
+            "Enter a valid username: up to 150 letters, digits and @/./+/-/_ characters.",
+        ));
     }
-    if accounts.find_user(&username).await.map_err(|e| fail(describe(e)))?.is_some() {
+    if accounts
+        .find_user(&username)
+        .await
+        .map_err(|e| fail(describe(e)))?
+        .is_some()
+    {
         return Err(fail("Error: That username is already taken."));
     }
     let email = match email {
         Some(e) => e,
         None if interactive => prompt("Email address: ")?,
-        None => return Err(fail("--email is required with --noinput or without a terminal")),
+        None => {
+            return Err(fail(
+                "--email is required with --noinput or without a terminal",
+            ))
+        }
     };
     if !valid_email(&email) {
         return Err(fail("Error: Enter a valid email address."));
@@ -132,13 +156,20 @@ async fn createsuperuser(
             }
         }
     } else {
-        let password = std::env::var("MSTREAM_SUPERUSER_PASSWORD")
-            .map_err(|_| fail("MSTREAM_SUPERUSER_PASSWORD must be set with --noinput or without a terminal"))?;
-        AccountService::check_new_password(&password, &username, &email).map_err(|p| fail(p.join(" ")))?;
+        let password = std::env::var("MSTREAM_SUPERUSER_PASSWORD").map_err(|_| {
+            fail("MSTREAM_SUPERUSER_PASSWORD must be set with --noinput or without a terminal")
+        })?;
+        AccountService::check_new_password(&password, &username, &email)
+            .map_err(|p| fail(p.join(" ")))?;
         password
     };
     accounts
-        .create_account(NewAccount { username, email, password, is_admin: true })
+        .create_account(NewAccount {
+            username,
+            email,
+            password,
+            is_admin: true,
+        })
         .await
         .map_err(|e| fail(describe(e)))?;
     println!("Superuser created successfully.");
@@ -149,7 +180,10 @@ fn prompt(label: &str) -> Result<String, Failure> {
     print!("{label}");
     std::io::stdout().flush().map_err(|e| fail(e.to_string()))?;
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| fail(e.to_string()))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| fail(e.to_string()))?;
     Ok(line.trim().to_owned())
 }
 
@@ -160,7 +194,8 @@ fn prompt_new_password() -> Result<String, Failure> {
     }
     loop {
         let first = rpassword::prompt_password("Password: ").map_err(|e| fail(e.to_string()))?;
-        let second = rpassword::prompt_password("Password (again): ").map_err(|e| fail(e.to_string()))?;
+        let second =
+            rpassword::prompt_password("Password (again): ").map_err(|e| fail(e.to_string()))?;
         if first == second {
             return Ok(first);
         }

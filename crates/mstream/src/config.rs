@@ -156,7 +156,9 @@ impl Settings {
             )
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
-        let mut settings: Settings = config.try_deserialize().map_err(|e| ConfigError(e.to_string()))?;
+        let mut settings: Settings = config
+            .try_deserialize()
+            .map_err(|e| ConfigError(e.to_string()))?;
         settings.environment = environment;
         if settings.secret_key.as_deref().is_none_or(str::is_empty) {
             settings.secret_key = std::env::var("DSK").ok().filter(|k| !k.is_empty());
@@ -192,7 +194,8 @@ impl Settings {
         }
         if self.is_production() && self.secret_key.is_none() {
             return Err(ConfigError(
-                "MSTREAM_ENV=production needs a secret key: set MSTREAM__SECRET_KEY (or DSK)".into(),
+                "MSTREAM_ENV=production needs a secret key: set MSTREAM__SECRET_KEY (or DSK)"
+                    .into(),
             ));
         }
         Ok(())

@@ -62,8 +62,14 @@ impl Application {
         }
         let pool = open_database(&settings)?;
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind { addr: addr.clone(), source })?;
-        let port = listener.local_addr().map(|a| a.port()).unwrap_or(settings.server.port);
+        let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or(settings.server.port);
         let state = AppState {
             services: services(&settings, pool),
             settings: ApiSettings {

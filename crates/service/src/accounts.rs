@@ -64,7 +64,10 @@ impl AccountService {
             return Ok(Actor::Anonymous);
         };
         let digest = token::digest(&token);
-        let user = self.ctx.run(move |conn| Ok(repo::user_by_token(conn, &digest)?)).await?;
+        let user = self
+            .ctx
+            .run(move |conn| Ok(repo::user_by_token(conn, &digest)?))
+            .await?;
         user.map(Actor::User).ok_or(ServiceError::InvalidToken)
     }
 
@@ -109,7 +112,10 @@ impl AccountService {
     pub async fn create_account(&self, account: NewAccount) -> ServiceResult<User> {
         let cost = self.ctx.config().bcrypt_cost;
         let password = account.password.clone();
-        let hash = self.ctx.compute(move || hash_password(&password, cost)).await?;
+        let hash = self
+            .ctx
+            .compute(move || hash_password(&password, cost))
+            .await?;
         let now = Timestamp::now();
         let id = UserId::new();
         let row = NewUser {
@@ -127,8 +133,13 @@ impl AccountService {
             .run(move |conn| {
                 tx::write(conn, |conn| {
                     repo::insert_user(conn, &row).map_err(|e| match repo::unique_field(&e) {
-                        Some("username") => ServiceError::field("username", "A user with that username already exists."),
-                        Some(_) => ServiceError::field("email", "A user with that email already exists."),
+                        Some("username") => ServiceError::field(
+                            "username",
+                            "A user with that username already exists.",
+                        ),
+                        Some(_) => {
+                            ServiceError::field("email", "A user with that email already exists.")
+                        }
                         None => e.into(),
                     })?;
                     Ok(repo::user(conn, id)?)
@@ -138,7 +149,11 @@ impl AccountService {
     }
 
     /// Checks the password rules for a prospective account (for the CLI).
-    pub fn check_new_password(password: &str, username: &str, email: &str) -> Result<(), Vec<String>> {
+    pub fn check_new_password(
+        password: &str,
+        username: &str,
+        email: &str,
+    ) -> Result<(), Vec<String>> {
         let problems = password::validate_password(password, username, email);
         if problems.is_empty() {
             Ok(())
@@ -157,7 +172,10 @@ impl AccountService {
             return Err(ServiceError::field("non_field_errors", BAD_CREDENTIALS));
         };
         let key = username.to_lowercase();
-        let found = self.ctx.run(move |conn| Ok(repo::credentials(conn, &key)?)).await?;
+        let found = self
+            .ctx
+            .run(move |conn| Ok(repo::credentials(conn, &key)?))
+            .await?;
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),
             None => (None, DUMMY_HASH.to_owned()),
@@ -176,7 +194,11 @@ impl AccountService {
         let token = token::generate().map_err(ServiceError::Internal)?;
         let digest = token::digest(&token);
         self.ctx
-            .run(move |conn| tx::write(conn, |conn| Ok(repo::insert_token(conn, &digest, user, Timestamp::now())?)))
+            .run(move |conn| {
+                tx::write(conn, |conn| {
+                    Ok(repo::insert_token(conn, &digest, user, Timestamp::now())?)
+                })
+            })
             .await?;
         Ok(token)
     }
@@ -203,7 +225,10 @@ impl AccountService {
     /// subscription, created}`.
     pub async fn me(&self, actor: &Actor) -> ServiceResult<Record> {
         let id = signed_in(actor)?.id.uuid();
-        let mut record = self.ctx.run(move |conn| Ok(tables::USER.get(conn, id)?)).await?;
+        let mut record = self
+            .ctx
+            .run(move |conn| Ok(tables::USER.get(conn, id)?))
+            .await?;
         record.take("updated");
         Ok(record)
     }
@@ -245,7 +270,10 @@ impl AccountService {
         }
         let cost = self.ctx.config().bcrypt_cost;
         let password = password.to_owned();
-        let hash = self.ctx.compute(move || hash_password(&password, cost)).await?;
+        let hash = self
+            .ctx
+            .compute(move || hash_password(&password, cost))
+            .await?;
         self.ctx
             .run(move |conn| {
                 tx::write(conn, |conn| {
@@ -257,21 +285,36 @@ impl AccountService {
     }
 
     /// Lists users for admins (`/api/users/`).
-    pub async fn list_users(&self, actor: &Actor, pairs: Vec<(String, String)>) -> ServiceResult<Listed> {
+    pub async fn list_users(
+        &self,
+        actor: &Actor,
+        pairs: Vec<(String, String)>,
+    ) -> ServiceResult<Listed> {
         require_admin(actor)?;
         let query = ListQuery::parse(tables::USER.resource(), &pairs).map_err(query_error)?;
-        let listed = self.ctx.run(move |conn| Ok(tables::USER.list(conn, &query)?)).await?;
+        let listed = self
+            .ctx
+            .run(move |conn| Ok(tables::USER.list(conn, &query)?))
+            .await?;
         Listed::from_db(listed)
     }
 
     /// One user, for admins.
     pub async fn get_user(&self, actor: &Actor, id: uuid::Uuid) -> ServiceResult<Record> {
         require_admin(actor)?;
-        self.ctx.run(move |conn| Ok(tables::USER.get(conn, id)?)).await
+        self.ctx
+            .run(move |conn| Ok(tables::USER.get(conn, id)?))
+            .await
     }
 
     /// Changes `is_admin` (the only writable field), for admins.
-    pub async fn update_user(&self, actor: &Actor, id: uuid::Uuid, body: &Json, mode: Mode) -> ServiceResult<Record> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: uuid::Uuid,
+        body: &Json,
+        mode: Mode,
+    ) -> ServiceResult<Record> {
         require_admin(actor)?;
         let set = WriteSet::parse(tables::USER.resource(), body, mode)?;
         self.ctx
@@ -291,7 +334,9 @@ impl AccountService {
     /// Whether an account with this username exists (CLI).
     pub async fn find_user(&self, username: &str) -> ServiceResult<Option<User>> {
         let key = username.to_lowercase();
-        self.ctx.run(move |conn| Ok(repo::user_by_username(conn, &key)?)).await
+        self.ctx
+            .run(move |conn| Ok(repo::user_by_username(conn, &key)?))
+            .await
     }
 }
 
@@ -354,7 +399,10 @@ struct SignupForm {
 impl SignupForm {
     fn parse(body: &Json) -> ServiceResult<Self> {
         if !body.is_object() {
-            return Err(FieldErrors::non_field("Invalid data. Expected a dictionary, but got a non-object.").into());
+            return Err(FieldErrors::non_field(
+                "Invalid data. Expected a dictionary, but got a non-object.",
+            )
+            .into());
         }
         let mut errors = FieldErrors::new();
         let username = match body.get("username") {
@@ -416,14 +464,19 @@ impl SignupForm {
                 email,
                 password,
             }),
-            _ => Err(ServiceError::Internal("signup form incomplete after validation".into())),
+            _ => Err(ServiceError::Internal(
+                "signup form incomplete after validation".into(),
+            )),
         }
     }
 }
 
 /// Django's username rule: letters, digits and `@.+-_`.
 pub fn valid_username(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "@.+-_".contains(c))
 }
 
 /// Django's email rule, in short: one `@`, a non-empty local part without
@@ -433,7 +486,8 @@ pub fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return false;
     };
-    if local.is_empty() || local.len() > 64 || local.chars().any(|c| c.is_whitespace() || c == '@') {
+    if local.is_empty() || local.len() > 64 || local.chars().any(|c| c.is_whitespace() || c == '@')
+    {
         return false;
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {

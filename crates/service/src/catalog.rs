@@ -65,7 +65,12 @@ impl CatalogService {
     }
 
     /// A page of `repo`'s entities as the query string asks.
-    pub async fn list(&self, actor: &Actor, repo: &'static Repo, pairs: Vec<(String, String)>) -> ServiceResult<Listed> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        repo: &'static Repo,
+        pairs: Vec<(String, String)>,
+    ) -> ServiceResult<Listed> {
         require_admin(actor)?;
         list_records(&self.ctx, repo, pairs).await
     }
@@ -77,7 +82,12 @@ impl CatalogService {
     }
 
     /// Creates an entity from a JSON body.
-    pub async fn create(&self, actor: &Actor, repo: &'static Repo, body: &Json) -> ServiceResult<Record> {
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        repo: &'static Repo,
+        body: &Json,
+    ) -> ServiceResult<Record> {
         require_admin(actor)?;
         let set = parse_body(repo, body, Mode::Create)?;
         self.ctx
@@ -85,7 +95,8 @@ impl CatalogService {
                 tx::write(conn, |conn| {
                     check_references(conn, repo, &set)?;
                     let id = Uuid::new_v4();
-                    engine::insert(conn, repo.table, id, Timestamp::now(), &set, &[]).map_err(|e| unique(e, repo))?;
+                    engine::insert(conn, repo.table, id, Timestamp::now(), &set, &[])
+                        .map_err(|e| unique(e, repo))?;
                     Ok(repo.get(conn, id)?)
                 })
             })
@@ -107,7 +118,8 @@ impl CatalogService {
             .run(move |conn| {
                 tx::write(conn, |conn| {
                     check_references(conn, repo, &set)?;
-                    engine::update(conn, repo.table, id, Timestamp::now(), &set, &[]).map_err(|e| unique(e, repo))?;
+                    engine::update(conn, repo.table, id, Timestamp::now(), &set, &[])
+                        .map_err(|e| unique(e, repo))?;
                     Ok(repo.get(conn, id)?)
                 })
             })
@@ -129,12 +141,21 @@ impl CatalogService {
             })
             .await?;
         let root = self.ctx.config().media_root.clone();
-        self.ctx.compute(move || Ok(remove_files(&root, &files))).await
+        self.ctx
+            .compute(move || {
+                remove_files(&root, &files);
+                Ok(())
+            })
+            .await
     }
 }
 
 /// Lists `repo` for `pairs` (permission already checked).
-pub async fn list_records(ctx: &Ctx, repo: &'static Repo, pairs: Vec<(String, String)>) -> ServiceResult<Listed> {
+pub async fn list_records(
+    ctx: &Ctx,
+    repo: &'static Repo,
+    pairs: Vec<(String, String)>,
+) -> ServiceResult<Listed> {
     let query = ListQuery::parse(repo.resource(), &pairs).map_err(query_error)?;
     let listed = ctx.run(move |conn| Ok(repo.list(conn, &query)?)).await?;
     Listed::from_db(listed)
@@ -144,8 +165,8 @@ pub async fn list_records(ctx: &Ctx, repo: &'static Repo, pairs: Vec<(String, St
 /// multipart bodies only, so a JSON create without them names the file.
 pub fn parse_body(repo: &Repo, body: &Json, mode: Mode) -> ServiceResult<WriteSet> {
     let set = WriteSet::parse(repo.resource(), body, mode);
-    let file_required = mode == Mode::Create
-        && repo.resource().fields.iter().any(|f| f.kind == Kind::File);
+    let file_required =
+        mode == Mode::Create && repo.resource().fields.iter().any(|f| f.kind == Kind::File);
     match (set, file_required) {
         (Ok(set), false) => Ok(set),
         (Ok(_), true) => Err(ServiceError::field("file", "No file was submitted.")),
@@ -174,7 +195,9 @@ fn remove_files(root: &std::path::Path, files: &[String]) {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not remove media file"),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove media file")
+            }
         }
     }
 }

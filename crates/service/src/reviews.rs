@@ -27,9 +27,18 @@ pub struct ReviewService {
 /// [`mstream_db::reviews::lock_contents`]) inside its write transaction.
 pub fn recompute(conn: &mut AnyConn, content: Uuid) -> ServiceResult<()> {
     let (sum, count) = repo::rating_totals(conn, content)?;
-    let summary = RatingSummary::from_parts(sum, count)
-        .ok_or_else(|| ServiceError::Internal(format!("impossible rating totals {sum}/{count} for {content}")))?;
-    Ok(repo::store_rating(conn, content, summary.sum(), summary.count(), summary.mean())?)
+    let summary = RatingSummary::from_parts(sum, count).ok_or_else(|| {
+        ServiceError::Internal(format!(
+            "impossible rating totals {sum}/{count} for {content}"
+        ))
+    })?;
+    Ok(repo::store_rating(
+        conn,
+        content,
+        summary.sum(),
+        summary.count(),
+        summary.mean(),
+    )?)
 }
 
 fn id_field(record: &Record, field: &str) -> ServiceResult<Uuid> {
@@ -63,7 +72,9 @@ impl ReviewService {
     /// One review, for any signed-in user.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> ServiceResult<Record> {
         signed_in(actor)?;
-        self.ctx.run(move |conn| Ok(tables::REVIEW.get(conn, id)?)).await
+        self.ctx
+            .run(move |conn| Ok(tables::REVIEW.get(conn, id)?))
+            .await
     }
 
     /// Creates the caller's review of a content (one per content).
@@ -74,14 +85,21 @@ impl ReviewService {
             .run(move |conn| {
                 tx::write(conn, |conn| {
                     check_references(conn, &tables::REVIEW, &set)?;
-                    let content = set
-                        .reference("content")
-                        .ok_or_else(|| ServiceError::Internal("validated review without content".into()))?;
+                    let content = set.reference("content").ok_or_else(|| {
+                        ServiceError::Internal("validated review without content".into())
+                    })?;
                     repo::lock_contents(conn, &[content])?;
                     let id = Uuid::new_v4();
                     let extra = [("user_id", Bind::from(author))];
-                    engine::insert(conn, tables::REVIEW.table, id, Timestamp::now(), &set, &extra)
-                        .map_err(already_reviewed)?;
+                    engine::insert(
+                        conn,
+                        tables::REVIEW.table,
+                        id,
+                        Timestamp::now(),
+                        &set,
+                        &extra,
+                    )
+                    .map_err(already_reviewed)?;
                     recompute(conn, content)?;
                     Ok(tables::REVIEW.get(conn, id)?)
                 })
@@ -91,7 +109,13 @@ impl ReviewService {
 
     /// Replaces or patches the caller's own review; moving it to another
     /// content recomputes both.
-    pub async fn update(&self, actor: &Actor, id: Uuid, body: &Json, mode: Mode) -> ServiceResult<Record> {
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        body: &Json,
+        mode: Mode,
+    ) -> ServiceResult<Record> {
         let caller = signed_in(actor)?.id.uuid();
         let set = parse_body(&tables::REVIEW, body, mode)?;
         self.ctx

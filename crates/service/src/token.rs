@@ -24,7 +24,9 @@ mod tests {
     fn tokens_are_forty_hex_and_distinct() {
         let a = super::generate().unwrap();
         assert_eq!(a.len(), 40);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(a, super::generate().unwrap());
         assert_eq!(super::digest("x").len(), 64);
         assert_ne!(super::digest(&a), a);

@@ -13,41 +13,69 @@ use crate::AppState;
 /// Registers the account routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let post_only = || method_not_allowed("POST, OPTIONS");
-    cfg.service(web::resource("/user/signup/").route(web::post().to(signup)).default_service(web::to(post_only())))
-        .service(web::resource("/user/login/").route(web::post().to(login)).default_service(web::to(post_only())))
-        .service(web::resource("/user/logout/").route(web::post().to(logout)).default_service(web::to(post_only())))
-        .service(
-            web::resource("/user/me/")
-                .route(web::get().to(me))
-                .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
-        )
-        .service(
-            web::resource("/user/delete/")
-                .route(web::delete().to(delete_account))
-                .default_service(web::to(method_not_allowed("DELETE, OPTIONS"))),
-        );
+    cfg.service(
+        web::resource("/user/signup/")
+            .route(web::post().to(signup))
+            .default_service(web::to(post_only())),
+    )
+    .service(
+        web::resource("/user/login/")
+            .route(web::post().to(login))
+            .default_service(web::to(post_only())),
+    )
+    .service(
+        web::resource("/user/logout/")
+            .route(web::post().to(logout))
+            .default_service(web::to(post_only())),
+    )
+    .service(
+        web::resource("/user/me/")
+            .route(web::get().to(me))
+            .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
+    )
+    .service(
+        web::resource("/user/delete/")
+            .route(web::delete().to(delete_account))
+            .default_service(web::to(method_not_allowed("DELETE, OPTIONS"))),
+    );
 }
 
-async fn signup(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn signup(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let bytes = read_body(&req, payload, &state).await?;
     let body = body::parse(&req, &bytes, Accepts::JsonOrForm)?;
     let created = state.services.accounts.signup(&body).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
-async fn login(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn login(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let bytes = read_body(&req, payload, &state).await?;
     let body = body::parse(&req, &bytes, Accepts::JsonOrForm)?;
     let token = state.services.accounts.login(&body).await?;
     Ok(HttpResponse::Ok().json(json!({ "token": token })))
 }
 
-async fn logout(req: HttpRequest, caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let all = query_pairs(&req)
-        .iter()
-        .any(|(k, v)| k == "all" && matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"));
+async fn logout(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let all = query_pairs(&req).iter().any(|(k, v)| {
+        k == "all" && matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes")
+    });
     let token = caller.token.clone().unwrap_or_default();
-    state.services.accounts.logout(&caller.actor, token, all).await?;
+    state
+        .services
+        .accounts
+        .logout(&caller.actor, token, all)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -56,6 +84,10 @@ async fn me(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpRespons
 }
 
 async fn delete_account(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    state.services.accounts.delete_account(&caller.actor).await?;
+    state
+        .services
+        .accounts
+        .delete_account(&caller.actor)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -22,7 +22,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if up {
         HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" }))
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "unreachable" }))
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "database": "unreachable" }))
     }
 }
 

@@ -26,7 +26,9 @@ pub async fn not_found() -> HttpResponse {
 }
 
 /// A resource's fallback: 405 with DRF's text and the allowed methods.
-pub fn method_not_allowed(allowed: &'static str) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone {
+pub fn method_not_allowed(
+    allowed: &'static str,
+) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone {
     move |req: HttpRequest| {
         std::future::ready(
             HttpResponse::MethodNotAllowed()
@@ -38,9 +40,14 @@ pub fn method_not_allowed(allowed: &'static str) -> impl Fn(HttpRequest) -> std:
 
 /// Reads a request body up to the configured limit (413 beyond it, also
 /// when `Content-Length` announces more).
-pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, state: &AppState) -> Result<web::Bytes, ApiError> {
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<web::Bytes, ApiError> {
     let limit = state.settings.max_body_bytes;
-    let too_large = || ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.");
+    let too_large =
+        || ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large.");
     let announced = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -51,7 +58,12 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, state: &App
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::detail(StatusCode::BAD_REQUEST, format!("Could not read the request body: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::detail(
+                StatusCode::BAD_REQUEST,
+                format!("Could not read the request body: {e}"),
+            )
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }

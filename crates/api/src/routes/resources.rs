@@ -33,7 +33,9 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
     match name {
         "reviews" => Ok(Endpoint::Reviews),
         "users" => Ok(Endpoint::Users),
-        other => catalog::repo(other).map(Endpoint::Catalog).ok_or_else(ApiError::not_found),
+        other => catalog::repo(other)
+            .map(Endpoint::Catalog)
+            .ok_or_else(ApiError::not_found),
     }
 }
 
@@ -51,7 +53,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(replace))
             .route(web::patch().to(patch))
             .route(web::delete().to(destroy))
-            .default_service(web::to(method_not_allowed("GET, PUT, PATCH, DELETE, HEAD, OPTIONS"))),
+            .default_service(web::to(method_not_allowed(
+                "GET, PUT, PATCH, DELETE, HEAD, OPTIONS",
+            ))),
     );
 }
 
@@ -59,7 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn present(req: &HttpRequest, resource: &mstream_kernel::Resource, mut record: Record) -> Json {
     for field in resource.fields.iter().filter(|f| f.kind == Kind::File) {
         if let Some(path) = record.text(field.name).map(str::to_owned) {
-            record.set(field.name, mstream_kernel::FieldValue::Text(absolute(req, &format!("/content/{path}"))));
+            record.set(
+                field.name,
+                mstream_kernel::FieldValue::Text(absolute(req, &format!("/content/{path}"))),
+            );
         }
     }
     serde_json::to_value(&record).unwrap_or(Json::Null)
@@ -75,11 +82,21 @@ fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
 
 fn page(req: &HttpRequest, endpoint: Endpoint, listed: Listed) -> HttpResponse {
     let resource = resource_of(endpoint);
-    let results = listed.records.clone().into_iter().map(|r| present(req, resource, r)).collect();
+    let results = listed
+        .records
+        .clone()
+        .into_iter()
+        .map(|r| present(req, resource, r))
+        .collect();
     HttpResponse::Ok().json(envelope(req, listed, results))
 }
 
-async fn list(req: HttpRequest, path: web::Path<String>, caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn list(
+    req: HttpRequest,
+    path: web::Path<String>,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let endpoint = endpoint(&path)?;
     let pairs = query_pairs(&req);
     let services = &state.services;
@@ -151,9 +168,24 @@ async fn write(
     let body = body::parse(&req, &bytes, Accepts::Json)?;
     let services = &state.services;
     let record = match endpoint {
-        Endpoint::Catalog(repo) => services.catalog.update(&caller.actor, repo, id, &body, mode).await?,
-        Endpoint::Reviews => services.reviews.update(&caller.actor, id, &body, mode).await?,
-        Endpoint::Users => services.accounts.update_user(&caller.actor, id, &body, mode).await?,
+        Endpoint::Catalog(repo) => {
+            services
+                .catalog
+                .update(&caller.actor, repo, id, &body, mode)
+                .await?
+        }
+        Endpoint::Reviews => {
+            services
+                .reviews
+                .update(&caller.actor, id, &body, mode)
+                .await?
+        }
+        Endpoint::Users => {
+            services
+                .accounts
+                .update_user(&caller.actor, id, &body, mode)
+                .await?
+        }
     };
     Ok(HttpResponse::Ok().json(present(&req, resource_of(endpoint), record)))
 }
@@ -195,7 +227,9 @@ async fn destroy(
     match endpoint {
         Endpoint::Catalog(repo) => services.catalog.delete(&caller.actor, repo, id).await?,
         Endpoint::Reviews => services.reviews.delete(&caller.actor, id).await?,
-        Endpoint::Users => return Ok(method_not_allowed("GET, PUT, PATCH, HEAD, OPTIONS")(req).await),
+        Endpoint::Users => {
+            return Ok(method_not_allowed("GET, PUT, PATCH, HEAD, OPTIONS")(req).await)
+        }
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -31,7 +31,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn root(req: HttpRequest) -> HttpResponse {
     let links: Map<String, Json> = RESOURCES
         .iter()
-        .map(|name| ((*name).to_owned(), Json::String(absolute(&req, &format!("/api/{name}/")))))
+        .map(|name| {
+            (
+                (*name).to_owned(),
+                Json::String(absolute(&req, &format!("/api/{name}/"))),
+            )
+        })
         .collect();
     HttpResponse::Ok().json(links)
 }

@@ -24,9 +24,15 @@ pub static ARTIST_CONTENT_RELATION: Resource = Resource {
     noun: "artist content relation",
     fields: &[
         Field::id(),
-        Field::reference("artist", "artists").filter().search().order(),
+        Field::reference("artist", "artists")
+            .filter()
+            .search()
+            .order(),
         Field::derived("artist_name", Derived::Text),
-        Field::reference("content", "contents").filter().search().order(),
+        Field::reference("content", "contents")
+            .filter()
+            .search()
+            .order(),
         Field::derived("content_name", Derived::Text),
         Field::text("relation", 70).listed(),
         Field::timestamp("created"),

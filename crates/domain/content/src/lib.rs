@@ -19,12 +19,20 @@ pub static CONTENT: Resource = Resource {
         Field::derived("genre_name", Derived::TextList),
         Field::references("cast", "artists").filter().search(),
         Field::derived("cast_name", Derived::TextList),
-        Field::references("parental_control_tags", "parcontag").filter().search(),
+        Field::references("parental_control_tags", "parcontag")
+            .filter()
+            .search(),
         Field::derived("parental_control_tags_name", Derived::TextList),
-        Field::reference("type", "contype").filter().search().order(),
+        Field::reference("type", "contype")
+            .filter()
+            .search()
+            .order(),
         Field::derived("type_name", Derived::Text),
         Field::float("rating").filter().order(),
-        Field::int("reviews_count", 0, i64::MAX).read_only().filter().order(),
+        Field::int("reviews_count", 0, i64::MAX)
+            .read_only()
+            .filter()
+            .order(),
         Field::timestamp("created"),
         Field::timestamp("updated"),
     ],
@@ -65,10 +73,17 @@ pub static MEDIA_FILE: Resource = Resource {
         Field::id(),
         Field::text("name", 70).listed().unique(),
         Field::file("file"),
-        Field::reference("content", "contents").filter().search().order(),
+        Field::reference("content", "contents")
+            .filter()
+            .search()
+            .order(),
         Field::derived("content_name", Derived::Text),
         Field::int("size", 0, i64::MAX).read_only().filter().order(),
-        Field::text("mime_type", 255).read_only().filter().search().order(),
+        Field::text("mime_type", 255)
+            .read_only()
+            .filter()
+            .search()
+            .order(),
         Field::text("sha256", 64).read_only().filter(),
         Field::timestamp("created"),
         Field::timestamp("updated"),

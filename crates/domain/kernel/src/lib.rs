@@ -17,8 +17,8 @@ pub mod write;
 
 pub use error::FieldErrors;
 pub use id::Id;
-pub use record::{FieldValue, Record};
 pub use query::{Filter, FilterValue, ListQuery, Lookup, OrderKey, Page, QueryError};
+pub use record::{FieldValue, Record};
 pub use resource::{Field, Kind, Resource, Write};
 pub use time::Timestamp;
 pub use user::{Actor, User};

@@ -231,7 +231,12 @@ fn parse_ordering(resource: &Resource, raw: &str) -> Vec<OrderKey> {
         .collect()
 }
 
-fn add_filter(filters: &mut Vec<Filter>, field: &'static Field, lookup: Lookup, value: FilterValue) {
+fn add_filter(
+    filters: &mut Vec<Filter>,
+    field: &'static Field,
+    lookup: Lookup,
+    value: FilterValue,
+) {
     match filters
         .iter_mut()
         .find(|f| f.field.name == field.name && f.lookup == lookup && lookup == Lookup::Exact)
@@ -267,7 +272,10 @@ fn parse_value(field: &Field, raw: &str) -> Result<FilterValue, String> {
         Kind::Bool => match raw_trimmed.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => Ok(FilterValue::Bool(true)),
             "false" | "0" | "no" => Ok(FilterValue::Bool(false)),
-            _ => Err("Select a valid choice. That choice is not one of the available choices.".to_owned()),
+            _ => Err(
+                "Select a valid choice. That choice is not one of the available choices."
+                    .to_owned(),
+            ),
         },
         Kind::Text { .. } => Ok(FilterValue::Text(raw.to_owned())),
         Kind::File | Kind::Derived(_) => Err("This field cannot be filtered.".to_owned()),
@@ -304,9 +312,16 @@ mod tests {
     fn repeated_filters_are_ored_and_lookups_kept_apart() {
         let a = Uuid::new_v4();
         let b = Uuid::new_v4();
-        let q = ListQuery::parse(&RES, &pairs(&format!("genre={a}&genre={b}&rating__gte=2&rating__lt=5"))).unwrap();
+        let q = ListQuery::parse(
+            &RES,
+            &pairs(&format!("genre={a}&genre={b}&rating__gte=2&rating__lt=5")),
+        )
+        .unwrap();
         assert_eq!(q.filters.len(), 3);
-        assert_eq!(q.filters[0].values, vec![FilterValue::Id(a), FilterValue::Id(b)]);
+        assert_eq!(
+            q.filters[0].values,
+            vec![FilterValue::Id(a), FilterValue::Id(b)]
+        );
         assert_eq!(q.filters[1].lookup, Lookup::Gte);
         assert_eq!(q.filters[2].lookup, Lookup::Lt);
     }
@@ -314,7 +329,9 @@ mod tests {
     #[test]
     fn malformed_values_name_the_parameter() {
         let err = ListQuery::parse(&RES, &pairs("genre=nope&rating__gte=x")).unwrap_err();
-        let QueryError::Fields(errors) = err else { panic!("{err:?}") };
+        let QueryError::Fields(errors) = err else {
+            panic!("{err:?}")
+        };
         assert_eq!(errors.fields()["genre"], vec!["Enter a valid UUID."]);
         assert_eq!(errors.fields()["rating__gte"], vec!["Enter a number."]);
     }
@@ -322,7 +339,11 @@ mod tests {
     #[test]
     fn ordering_ignores_unknown_fields_and_defaults_to_created() {
         let q = ListQuery::parse(&RES, &pairs("ordering=-rating,bogus,name")).unwrap();
-        let keys: Vec<_> = q.ordering.iter().map(|k| (k.field.name, k.descending)).collect();
+        let keys: Vec<_> = q
+            .ordering
+            .iter()
+            .map(|k| (k.field.name, k.descending))
+            .collect();
         assert_eq!(keys, vec![("rating", true), ("name", false)]);
         let q = ListQuery::parse(&RES, &pairs("ordering=bogus")).unwrap();
         assert_eq!(q.ordering[0].field.name, "created");
@@ -330,10 +351,22 @@ mod tests {
 
     #[test]
     fn pages_are_positive_and_sizes_capped() {
-        assert_eq!(ListQuery::parse(&RES, &pairs("page=0")), Err(QueryError::InvalidPage));
-        assert_eq!(ListQuery::parse(&RES, &pairs("page=abc")), Err(QueryError::InvalidPage));
+        assert_eq!(
+            ListQuery::parse(&RES, &pairs("page=0")),
+            Err(QueryError::InvalidPage)
+        );
+        assert_eq!(
+            ListQuery::parse(&RES, &pairs("page=abc")),
+            Err(QueryError::InvalidPage)
+        );
         let q = ListQuery::parse(&RES, &pairs("page=3&page_size=500")).unwrap();
-        assert_eq!(q.page, Page { number: 3, size: MAX_PAGE_SIZE });
+        assert_eq!(
+            q.page,
+            Page {
+                number: 3,
+                size: MAX_PAGE_SIZE
+            }
+        );
         assert!(!q.page.exists_for(200));
         assert!(q.page.exists_for(201));
     }

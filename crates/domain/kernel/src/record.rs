@@ -59,7 +59,10 @@ impl Record {
 
     /// The value of `field`.
     pub fn get(&self, field: &str) -> Option<&FieldValue> {
-        self.0.iter().find(|(name, _)| *name == field).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, v)| v)
     }
 
     /// Removes `field`, returning its value.
@@ -91,7 +94,8 @@ impl Record {
 
     /// Orders the fields as `order` lists them; fields not listed go last.
     pub fn reorder(&mut self, order: &[&str]) {
-        self.0.sort_by_key(|(name, _)| order.iter().position(|o| o == name).unwrap_or(usize::MAX));
+        self.0
+            .sort_by_key(|(name, _)| order.iter().position(|o| o == name).unwrap_or(usize::MAX));
     }
 }
 

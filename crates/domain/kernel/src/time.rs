@@ -41,7 +41,12 @@ impl Timestamp {
         if let Ok(at) = DateTime::parse_from_rfc3339(text) {
             return Some(Self::from_utc(at.with_timezone(&Utc)));
         }
-        for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+        for format in [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%dT%H:%M",
+        ] {
             if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
                 return Some(Self::from_naive_utc(at));
             }

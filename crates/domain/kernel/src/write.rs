@@ -156,7 +156,9 @@ pub fn parse_text(raw: &Json, max: usize) -> Result<String, String> {
         return Err("This field may not be blank.".to_owned());
     }
     if text.chars().count() > max {
-        return Err(format!("Ensure this field has no more than {max} characters."));
+        return Err(format!(
+            "Ensure this field has no more than {max} characters."
+        ));
     }
     Ok(text)
 }
@@ -170,7 +172,9 @@ fn parse_field(kind: Kind, raw: &Json) -> Result<Value, String> {
                 return Err(format!("Ensure this value is less than or equal to {max}."));
             }
             if n < min {
-                return Err(format!("Ensure this value is greater than or equal to {min}."));
+                return Err(format!(
+                    "Ensure this value is greater than or equal to {min}."
+                ));
             }
             Ok(Value::Int(n))
         }
@@ -205,9 +209,11 @@ fn parse_field(kind: Kind, raw: &Json) -> Result<Value, String> {
 
 fn parse_int(raw: &Json) -> Option<i64> {
     match raw {
-        Json::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Json::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
         Json::String(s) => {
             let s = s.trim();
             // DRF strips a trailing ".0…" before int().
@@ -240,7 +246,9 @@ fn parse_bool(raw: &Json) -> Option<bool> {
 
 fn parse_ref(raw: &Json) -> Result<Uuid, String> {
     match raw {
-        Json::String(s) => parse_uuid(s.trim()).ok_or_else(|| format!("“{s}” is not a valid UUID.")),
+        Json::String(s) => {
+            parse_uuid(s.trim()).ok_or_else(|| format!("“{s}” is not a valid UUID."))
+        }
         other => Err(format!(
             "Incorrect type. Expected pk value, received {}.",
             python_type(other)
@@ -281,22 +289,40 @@ mod tests {
 
     #[test]
     fn create_reports_every_problem_with_drf_messages() {
-        let err = WriteSet::parse(&RES, &json!({"name": "  ", "rating": 2.5, "genre": []}), Mode::Create)
-            .unwrap_err();
+        let err = WriteSet::parse(
+            &RES,
+            &json!({"name": "  ", "rating": 2.5, "genre": []}),
+            Mode::Create,
+        )
+        .unwrap_err();
         assert_eq!(err.fields()["name"], vec!["This field may not be blank."]);
         assert_eq!(err.fields()["rating"], vec!["A valid integer is required."]);
         assert_eq!(err.fields()["genre"], vec!["This list may not be empty."]);
         assert!(!err.has("file"), "files are validated by the media service");
-        let err = WriteSet::parse(&RES, &json!({"rating": 6, "genre": "x", "name": "toolong"}), Mode::Create)
-            .unwrap_err();
-        assert_eq!(err.fields()["rating"], vec!["Ensure this value is less than or equal to 5."]);
-        assert_eq!(err.fields()["genre"], vec!["Expected a list of items but got type \"str\"."]);
-        assert_eq!(err.fields()["name"], vec!["Ensure this field has no more than 5 characters."]);
+        let err = WriteSet::parse(
+            &RES,
+            &json!({"rating": 6, "genre": "x", "name": "toolong"}),
+            Mode::Create,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.fields()["rating"],
+            vec!["Ensure this value is less than or equal to 5."]
+        );
+        assert_eq!(
+            err.fields()["genre"],
+            vec!["Expected a list of items but got type \"str\"."]
+        );
+        assert_eq!(
+            err.fields()["name"],
+            vec!["Ensure this field has no more than 5 characters."]
+        );
     }
 
     #[test]
     fn patch_takes_a_subset_and_trims() {
-        let set = WriteSet::parse(&RES, &json!({"name": " ab ", "id": "ignored"}), Mode::Patch).unwrap();
+        let set =
+            WriteSet::parse(&RES, &json!({"name": " ab ", "id": "ignored"}), Mode::Patch).unwrap();
         assert_eq!(set.text("name"), Some("ab"));
         assert!(set.get("id").is_none());
         let set = WriteSet::parse(&RES, &json!({"rating": "5"}), Mode::Patch).unwrap();
@@ -306,8 +332,14 @@ mod tests {
     #[test]
     fn non_objects_and_bad_ids_are_refused() {
         let err = WriteSet::parse(&RES, &json!([1]), Mode::Patch).unwrap_err();
-        assert_eq!(err.fields()["non_field_errors"], vec!["Invalid data. Expected a dictionary, but got list."]);
+        assert_eq!(
+            err.fields()["non_field_errors"],
+            vec!["Invalid data. Expected a dictionary, but got list."]
+        );
         let err = WriteSet::parse(&RES, &json!({"genre": [1]}), Mode::Patch).unwrap_err();
-        assert_eq!(err.fields()["genre"], vec!["Incorrect type. Expected pk value, received int."]);
+        assert_eq!(
+            err.fields()["genre"],
+            vec!["Incorrect type. Expected pk value, received int."]
+        );
     }
 }

@@ -13,12 +13,20 @@ pub static REVIEW: Resource = Resource {
     noun: "review",
     fields: &[
         Field::id(),
-        Field::reference("content", "contents").filter().search().order(),
+        Field::reference("content", "contents")
+            .filter()
+            .search()
+            .order(),
         Field::derived("content_name", Derived::Text),
-        Field::reference("user", "users").read_only().filter().order(),
+        Field::reference("user", "users")
+            .read_only()
+            .filter()
+            .order(),
         Field::text("title", 70).listed(),
         Field::text("review", 350).filter().search(),
-        Field::int("rating", Rating::MIN as i64, Rating::MAX as i64).filter().order(),
+        Field::int("rating", Rating::MIN as i64, Rating::MAX as i64)
+            .filter()
+            .order(),
         Field::timestamp("created"),
         Field::timestamp("updated"),
     ],

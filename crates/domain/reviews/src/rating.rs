@@ -55,7 +55,7 @@ impl RatingSummary {
     }
 
     /// With one more rating.
-    pub fn add(self, rating: Rating) -> Self {
+    pub fn with(self, rating: Rating) -> Self {
         Self {
             sum: self.sum + i64::from(rating.get()),
             count: self.count + 1,
@@ -64,7 +64,7 @@ impl RatingSummary {
 
     /// Without one rating that was counted before; `None` if it cannot have
     /// been (the summary is empty or too small).
-    pub fn remove(self, rating: Rating) -> Option<Self> {
+    pub fn without(self, rating: Rating) -> Option<Self> {
         Self::from_parts(self.sum - i64::from(rating.get()), self.count - 1)
     }
 
@@ -98,7 +98,7 @@ mod tests {
     proptest! {
         #[test]
         fn mean_is_within_bounds_and_exact(ratings in proptest::collection::vec(rating(), 0..200)) {
-            let summary = ratings.iter().fold(RatingSummary::EMPTY, |s, r| s.add(*r));
+            let summary = ratings.iter().fold(RatingSummary::EMPTY, |s, r| s.with(*r));
             let mean = summary.mean();
             prop_assert!((0.0..=5.0).contains(&mean));
             let expected = if ratings.is_empty() { 0.0 } else {
@@ -111,8 +111,8 @@ mod tests {
         fn adding_then_removing_restores_the_summary(
             ratings in proptest::collection::vec(rating(), 0..50), extra in rating()
         ) {
-            let summary = ratings.iter().fold(RatingSummary::EMPTY, |s, r| s.add(*r));
-            prop_assert_eq!(summary.add(extra).remove(extra), Some(summary));
+            let summary = ratings.iter().fold(RatingSummary::EMPTY, |s, r| s.with(*r));
+            prop_assert_eq!(summary.with(extra).without(extra), Some(summary));
         }
     }
 }

@@ -20,9 +20,16 @@ pub static SUBSCRIPTION: Resource = Resource {
     noun: "user subscription",
     fields: &[
         Field::id(),
-        Field::reference("user", "users").filter().search().order().unique(),
+        Field::reference("user", "users")
+            .filter()
+            .search()
+            .order()
+            .unique(),
         Field::derived("user_user", Derived::Text),
-        Field::reference("plan", "submodels").filter().search().order(),
+        Field::reference("plan", "submodels")
+            .filter()
+            .search()
+            .order(),
         Field::derived("plan_name", Derived::Text),
         Field::timestamp("created"),
         Field::timestamp("updated"),
