@@ -6,6 +6,7 @@
 
 mod accounts;
 mod catalog;
+mod cli;
 mod conventions;
 mod helpers;
 mod operations;
