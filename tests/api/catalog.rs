@@ -208,6 +208,16 @@ async fn lists_filter_search_order_and_paginate() {
         !second.body["previous"].as_str().unwrap().contains("page="),
         "page 1 has no page parameter"
     );
+    let last = app
+        .get("/api/genre/?page=last&page_size=2&ordering=name", &admin)
+        .await;
+    assert_eq!(last.status, 200);
+    assert_eq!(
+        last.body["results"].as_array().unwrap().len(),
+        1,
+        "page=last is page 2"
+    );
+    assert!(last.body["next"].is_null());
     for page in ["page=3&page_size=2", "page=0", "page=abc"] {
         let r = app.get(&format!("/api/genre/?{page}"), &admin).await;
         assert_eq!(r.status, 404, "{page}");

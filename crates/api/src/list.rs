@@ -1,7 +1,6 @@
 //! Query strings in, the pagination envelope and absolute URLs out.
 
 use actix_web::HttpRequest;
-use mstream_kernel::query::DEFAULT_PAGE_SIZE;
 use mstream_service::catalog::Listed;
 use serde_json::{json, Value as Json};
 
@@ -25,22 +24,8 @@ pub fn absolute(req: &HttpRequest, path: &str) -> String {
 /// next/previous URLs that keep every other query parameter.
 pub fn envelope(req: &HttpRequest, listed: Listed, results: Vec<Json>) -> Json {
     let pairs = query_pairs(req);
-    let page: u64 = pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "page")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(1);
-    let size: u64 = pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "page_size")
-        .and_then(|(_, v)| v.parse().ok())
-        .filter(|n| *n >= 1)
-        .map_or(DEFAULT_PAGE_SIZE, |n: u64| {
-            n.min(mstream_kernel::query::MAX_PAGE_SIZE)
-        });
-    let last = listed.count.div_ceil(size).max(1);
+    let page = listed.page.number;
+    let last = listed.page.last_for(listed.count);
     let link = |target: Option<u64>| -> Json {
         let Some(target) = target else {
             return Json::Null;

@@ -10,7 +10,7 @@ use diesel::deserialize::QueryableByName;
 use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::Sqlite;
-use mstream_kernel::query::{FilterValue, Lookup};
+use mstream_kernel::query::{FilterValue, Lookup, Page};
 use mstream_kernel::{
     FieldErrors, FieldValue, Kind, ListQuery, Record, Timestamp, Value, WriteSet,
 };
@@ -72,6 +72,8 @@ pub struct Listed {
     pub records: Vec<Record>,
     /// Whether the requested page exists for `count`.
     pub page_exists: bool,
+    /// The page served (`last` resolved to its number).
+    pub page: Page,
 }
 
 /// Lists `table` as `query` asks.
@@ -86,18 +88,13 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
         .load::<CountRow>(conn)?
         .first()
         .map_or(0, |r| r.n.max(0) as u64);
-    if !query.page.exists_for(count) {
+    let page = query.page.resolve(count);
+    if !page.exists_for(count) || count == 0 {
         return Ok(Listed {
             count,
             records: Vec::new(),
-            page_exists: false,
-        });
-    }
-    if count == 0 {
-        return Ok(Listed {
-            count,
-            records: Vec::new(),
-            page_exists: true,
+            page_exists: page.exists_for(count),
+            page,
         });
     }
     let mut sql = Sql::new(conn);
@@ -114,15 +111,16 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
         }
     }
     sql.push("t.id ASC LIMIT ")
-        .bind(Bind::Int(query.page.size as i64))
+        .bind(Bind::Int(page.size as i64))
         .push(" OFFSET ")
-        .bind(Bind::Int(query.page.offset().min(i64::MAX as u64) as i64));
+        .bind(Bind::Int(page.offset().min(i64::MAX as u64) as i64));
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
     attach_derived(conn, table, &mut records)?;
     Ok(Listed {
         count,
         records,
         page_exists: true,
+        page,
     })
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use mstream_db::engine::{self, Listed as DbListed};
 use mstream_db::tables::{self, Repo};
 use mstream_db::{cascade, tx, AnyConn};
+use mstream_kernel::query::Page;
 use mstream_kernel::{Actor, FieldErrors, Kind, ListQuery, Mode, Record, Timestamp, WriteSet};
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -21,6 +22,8 @@ pub struct Listed {
     pub count: u64,
     /// This page.
     pub records: Vec<Record>,
+    /// Which page it is, and its size.
+    pub page: Page,
 }
 
 impl Listed {
@@ -32,6 +35,7 @@ impl Listed {
         Ok(Self {
             count: listed.count,
             records: listed.records,
+            page: listed.page,
         })
     }
 }

@@ -88,9 +88,29 @@ pub struct Page {
 }
 
 impl Page {
+    /// The number `?page=last` asks for; see [`Page::resolve`].
+    pub const LAST: u64 = u64::MAX;
+
     /// Rows to skip.
     pub fn offset(&self) -> u64 {
-        (self.number - 1) * self.size
+        self.number.saturating_sub(1).saturating_mul(self.size)
+    }
+
+    /// The last page for `count` results (page 1 when there are none).
+    pub fn last_for(&self, count: u64) -> u64 {
+        count.div_ceil(self.size.max(1)).max(1)
+    }
+
+    /// This page with `last` replaced by the real last page for `count`.
+    pub fn resolve(self, count: u64) -> Self {
+        if self.number == Self::LAST {
+            Self {
+                number: self.last_for(count),
+                ..self
+            }
+        } else {
+            self
+        }
     }
 
     /// Whether this page exists for `count` results (page 1 always does).
@@ -159,7 +179,7 @@ impl ListQuery {
                 "page" => {
                     query.page.number = match raw.trim().parse::<u64>() {
                         Ok(n) if n >= 1 => n,
-                        _ if raw.trim() == "last" => u64::MAX,
+                        _ if raw.trim() == "last" => Page::LAST,
                         _ => return Err(QueryError::InvalidPage),
                     }
                 }
@@ -369,6 +389,11 @@ mod tests {
         );
         assert!(!q.page.exists_for(200));
         assert!(q.page.exists_for(201));
+        let last = ListQuery::parse(&RES, &pairs("page=last&page_size=10"))
+            .unwrap()
+            .page;
+        assert_eq!(last.resolve(25).number, 3);
+        assert_eq!(last.resolve(0).number, 1);
     }
 
     #[test]
