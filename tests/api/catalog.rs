@@ -428,5 +428,7 @@ async fn a_list_runs_the_same_number_of_queries_whatever_the_page_size() {
         counts[0], counts[2],
         "queries per list must not grow with the page: {counts:?}"
     );
-    assert!(counts[2] <= 8, "{counts:?}");
+    // Token lookup, count, page, three link tables, the type labels; on
+    // PostgreSQL also the `SELECT 1` that checks each pooled connection.
+    assert!(counts[2] <= 10, "{counts:?}");
 }
