@@ -16,6 +16,8 @@
 #   ST_MAX_EXAMPLES       examples per operation (default 50)
 #   ST_MAX_TIME           time budget for the whole run, seconds (default 240)
 #   ST_VENV               virtualenv for schemathesis (default ~/.cache/mstream-schemathesis)
+#   ST_DATABASE_URL       an EMPTY database to use instead of a temporary SQLite
+#                         file (e.g. postgres://postgres@127.0.0.1:5432/st)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,7 +54,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 export MSTREAM_ENV=schemathesis
 export MSTREAM__SERVER__HOST=127.0.0.1
 export MSTREAM__SERVER__PORT="$port"
-export MSTREAM__DATABASE__URL="sqlite://$work/mstream.sqlite3"
+export MSTREAM__DATABASE__URL="${ST_DATABASE_URL:-sqlite://$work/mstream.sqlite3}"
 export MSTREAM__MEDIA__ROOT="$work/content"
 export MSTREAM__AUTH__BCRYPT_COST=4
 export MSTREAM__SECRET_KEY="schemathesis-$(date +%s)"
