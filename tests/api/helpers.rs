@@ -94,6 +94,10 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.media.root = dir.path().join("content");
     settings.auth.bcrypt_cost = 4;
     settings.secret_key = Some("test-secret-key".into());
+    // Tests make many requests from one address and one admin: generous
+    // budgets unless a test sets small ones.
+    settings.throttle.user_per_minute = 100_000;
+    settings.throttle.anon_per_minute = 100_000;
     tweak(&mut settings);
     let app = Application::build(settings.clone()).expect("application starts");
     let base = format!("http://127.0.0.1:{}", app.port());

@@ -10,4 +10,5 @@ mod cli;
 mod conventions;
 mod helpers;
 mod operations;
+mod ops;
 mod reviews;

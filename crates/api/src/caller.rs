@@ -4,10 +4,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use mstream_kernel::Actor;
 
 use crate::error::ApiError;
+use crate::throttle::Authenticated;
 use crate::AppState;
 
 /// The authenticated caller of a handler, and the token presented.
@@ -54,12 +55,22 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = presented_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        // The throttle's `identify` step may already have asked.
+        let known = req.extensions_mut().remove::<Authenticated>();
         Box::pin(async move {
             let token = token?;
-            let state = state.ok_or_else(|| {
-                ApiError::detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
-            })?;
-            let actor = state.services.accounts.authenticate(token.clone()).await?;
+            let actor = match known {
+                Some(Authenticated(result)) => result?,
+                None => {
+                    let state = state.ok_or_else(|| {
+                        ApiError::detail(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Internal server error.",
+                        )
+                    })?;
+                    state.services.accounts.authenticate(token.clone()).await?
+                }
+            };
             if let Some(user) = actor.user() {
                 tracing::Span::current().record("user_id", tracing::field::display(user.id));
             }

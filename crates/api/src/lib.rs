@@ -6,8 +6,11 @@ pub mod body;
 pub mod caller;
 pub mod error;
 pub mod list;
+pub mod observe;
+pub mod openapi;
 pub mod routes;
 pub mod slash;
+pub mod throttle;
 
 use std::net::TcpListener;
 
@@ -17,17 +20,23 @@ use actix_web::{web, App, HttpServer};
 use mstream_service::Services;
 use tracing_actix_web::TracingLogger;
 
+pub use observe::{record_stream_bytes, record_upload_bytes};
+pub use throttle::{ThrottleSettings, TrustedProxies};
+
 /// HTTP settings.
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// Largest JSON or form body accepted (413 beyond).
     pub max_body_bytes: usize,
+    /// Request budgets and trusted proxies.
+    pub throttle: ThrottleSettings,
 }
 
 impl Default for ApiSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            throttle: ThrottleSettings::default(),
         }
     }
 }
@@ -47,13 +56,29 @@ pub fn serve(
     state: AppState,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
+    observe::handle();
+    let limiters = throttle::Limiters::new(&state.settings.throttle)?;
+    let identities = web::Data::new(throttle::Identities::new(
+        10_000,
+        std::time::Duration::from_secs(60),
+        state.settings.throttle.trusted_proxies.clone(),
+    ));
+    let openapi = openapi::document();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
+        // Middleware runs outside-in from the LAST `.wrap()`: logging (with
+        // the request id), metrics, the slash rule, identifying the caller,
+        // then the per-address and per-user budgets, then the routes.
         App::new()
             .app_data(data.clone())
-            .configure(routes::configure)
+            .app_data(identities.clone())
+            .configure(|cfg| routes::configure(cfg, openapi.clone()))
             .default_service(web::to(routes::not_found))
+            .wrap(limiters.users())
+            .wrap(limiters.anonymous())
+            .wrap(from_fn(throttle::identify))
             .wrap(from_fn(slash::trailing_slash))
+            .wrap(from_fn(observe::observe))
             .wrap(TracingLogger::default())
     })
     .shutdown_timeout(30)

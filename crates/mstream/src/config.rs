@@ -46,6 +46,9 @@ pub struct ServerSettings {
     pub workers: Option<usize>,
     /// Largest JSON/form body in bytes.
     pub max_body_bytes: usize,
+    /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client; empty: the peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -55,6 +58,7 @@ impl Default for ServerSettings {
             port: 8000,
             workers: None,
             max_body_bytes: 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -121,9 +125,9 @@ impl Default for AuthSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct ThrottleSettings {
-    /// Requests a minute per signed-in user.
+    /// Requests a minute per signed-in user (0: unlimited).
     pub user_per_minute: u32,
-    /// Requests a minute per anonymous client address.
+    /// Requests a minute per anonymous client address (0: unlimited).
     pub anon_per_minute: u32,
 }
 
@@ -152,7 +156,9 @@ impl Settings {
                 Environment::with_prefix("MSTREAM")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies"),
             )
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
@@ -189,6 +195,7 @@ impl Settings {
                 self.auth.bcrypt_cost
             )));
         }
+        mstream_api::TrustedProxies::parse(&self.server.trusted_proxies).map_err(ConfigError)?;
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }

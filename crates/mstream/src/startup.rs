@@ -15,6 +15,9 @@ pub enum StartupError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Database(#[from] mstream_db::DbError),
+    /// A setting is unusable.
+    #[error("configuration: {0}")]
+    Config(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -70,10 +73,17 @@ impl Application {
             .local_addr()
             .map(|a| a.port())
             .unwrap_or(settings.server.port);
+        let trusted_proxies = mstream_api::TrustedProxies::parse(&settings.server.trusted_proxies)
+            .map_err(StartupError::Config)?;
         let state = AppState {
             services: services(&settings, pool),
             settings: ApiSettings {
                 max_body_bytes: settings.server.max_body_bytes,
+                throttle: mstream_api::ThrottleSettings {
+                    user_per_minute: settings.throttle.user_per_minute,
+                    anon_per_minute: settings.throttle.anon_per_minute,
+                    trusted_proxies,
+                },
             },
         };
         let server = mstream_api::serve(listener, state, settings.server.workers)

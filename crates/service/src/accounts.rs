@@ -381,6 +381,10 @@ fn required_string(body: &Json, field: &str, errors: &mut FieldErrors) -> Option
             errors.add(field, "This field may not be blank.");
             None
         }
+        Some(Json::String(s)) if s.contains('\0') => {
+            errors.add(field, mstream_kernel::write::NULL_CHARACTERS);
+            None
+        }
         Some(Json::String(s)) => Some(s.clone()),
         Some(Json::Number(n)) => Some(n.to_string()),
         Some(_) => {

@@ -27,11 +27,16 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text: the database pool's use and the statements it ran.
+/// Prometheus text: the process's request, latency and byte metrics, then
+/// this server's database pool use and the statements it ran.
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.services.ctx.pool();
     let (open, idle) = pool.usage();
-    let body = format!(
+    let mut body = crate::observe::render();
+    if !body.is_empty() && !body.ends_with('\n') {
+        body.push('\n');
+    }
+    body += &format!(
         "# HELP mstream_db_queries_total SQL statements started.\n\
          # TYPE mstream_db_queries_total counter\n\
          mstream_db_queries_total {}\n\

@@ -12,8 +12,10 @@ use futures_util::StreamExt;
 use crate::error::{text, ApiError};
 use crate::AppState;
 
-/// Registers every route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Registers every route. The docs go first: the generic
+/// `/api/{resource}/` routes would otherwise claim `/api/docs/`.
+pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi) {
+    cfg.service(utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi));
     health::configure(cfg);
     accounts::configure(cfg);
     root::configure(cfg);

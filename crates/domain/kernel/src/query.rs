@@ -168,7 +168,8 @@ impl ListQuery {
         for (key, raw) in pairs {
             match key.as_str() {
                 "search" => query.search.extend(
-                    raw.split(|c: char| c.is_whitespace() || c == ',')
+                    // U+0000 separates terms too: no stored text holds it.
+                    raw.split(|c: char| c.is_whitespace() || c == ',' || c == '\0')
                         .filter(|t| !t.is_empty())
                         .map(str::to_owned),
                 ),
@@ -297,6 +298,7 @@ fn parse_value(field: &Field, raw: &str) -> Result<FilterValue, String> {
                     .to_owned(),
             ),
         },
+        Kind::Text { .. } if raw.contains('\0') => Err(crate::write::NULL_CHARACTERS.to_owned()),
         Kind::Text { .. } => Ok(FilterValue::Text(raw.to_owned())),
         Kind::File | Kind::Derived(_) => Err("This field cannot be filtered.".to_owned()),
     }

@@ -55,6 +55,8 @@ pub enum Derived {
     TextList,
     /// A list of objects (e.g. an artist's `credits`).
     ObjectList,
+    /// One object, or null (e.g. a user's `subscription`).
+    Object,
     /// A URL string.
     Url,
 }

@@ -61,7 +61,7 @@ pub static USER: Resource = Resource {
         Field::text("username", 150).listed().read_only(),
         Field::text("email", 254).listed().read_only(),
         Field::bool("is_admin").writable().filter().order(),
-        Field::derived("subscription", Derived::ObjectList),
+        Field::derived("subscription", Derived::Object),
         Field::timestamp("created"),
         Field::timestamp("updated"),
     ],

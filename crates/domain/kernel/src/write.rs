@@ -145,6 +145,9 @@ impl WriteSet {
     }
 }
 
+/// DRF's message for text containing U+0000, which PostgreSQL cannot store.
+pub const NULL_CHARACTERS: &str = "Null characters are not allowed.";
+
 /// Validates one text value as DRF's `CharField` does.
 pub fn parse_text(raw: &Json, max: usize) -> Result<String, String> {
     let text = match raw {
@@ -154,6 +157,9 @@ pub fn parse_text(raw: &Json, max: usize) -> Result<String, String> {
     };
     if text.is_empty() {
         return Err("This field may not be blank.".to_owned());
+    }
+    if text.contains('\0') {
+        return Err(NULL_CHARACTERS.to_owned());
     }
     if text.chars().count() > max {
         return Err(format!(

@@ -1,0 +1,748 @@
+//! The OpenAPI 3.1 document served at `/api/schema/`, generated from the
+//! resource declarations ([`mstream_kernel::Resource`]): each resource's
+//! read shape, create/replace/patch bodies, list filters (with `__gt`,
+//! `__gte`, `__lt`, `__lte` for numbers and instants), search, ordering and
+//! pagination come from its fields, so the document cannot drift from what
+//! the handlers accept. Only the handful of endpoints that are not
+//! resources (`/user/…`, the probes, the API root) are written by hand.
+
+use mstream_kernel::resource::{Derived, Field, Kind, Resource, Write};
+use mstream_kernel::user::USER;
+use serde_json::json;
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::schema::{
+    AdditionalProperties, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema,
+    SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, ContentBuilder, HeaderBuilder, InfoBuilder, OpenApi, OpenApiBuilder,
+    PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder, Tag,
+};
+
+use crate::routes::root::RESOURCES;
+
+const SECURITY: &str = "tokenAuth";
+const JSON: &str = "application/json";
+
+/// Every resource served under `/api/<name>/`, users last.
+pub fn declarations() -> Vec<&'static Resource> {
+    let mut all: Vec<&'static Resource> = RESOURCES
+        .iter()
+        .filter_map(|name| match *name {
+            "reviews" => Some(&mstream_reviews::REVIEW),
+            other => mstream_service::catalog::repo(other).map(|repo| repo.resource()),
+        })
+        .collect();
+    all.push(&USER);
+    all
+}
+
+/// The document.
+pub fn document() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    let mut components = ComponentsBuilder::new()
+        .schema("Error", error_schema())
+        .schema("FieldErrors", field_errors_schema())
+        .security_scheme(
+            SECURITY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Token <key>`: the key returned by `/user/signup/` or `/user/login/`.",
+            ))),
+        );
+    let mut tags = Vec::new();
+    for resource in declarations() {
+        let name = type_name(resource);
+        components = components
+            .schema(name.clone(), read_schema(resource))
+            .schema(format!("Paginated{name}List"), page_schema(&name));
+        if resource.writable().next().is_some() {
+            components = components
+                .schema(
+                    format!("{name}Request"),
+                    write_schema(resource, Body::Create),
+                )
+                .schema(
+                    format!("Patched{name}Request"),
+                    write_schema(resource, Body::Patch),
+                );
+        }
+        paths = paths
+            .path(format!("/api/{}/", resource.name), collection(resource))
+            .path(format!("/api/{}/{{id}}/", resource.name), member(resource));
+        tags.push(Tag::new(resource.name));
+    }
+    for (path, item) in hand_written() {
+        paths = paths.path(path, item);
+    }
+    for (name, schema) in hand_written_schemas() {
+        components = components.schema(name, schema);
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("mstream")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "Media-streaming catalog API (DRF-compatible). Authenticate with `Authorization: Token <key>`.",
+                ))
+                .build(),
+        )
+        .paths(paths.build())
+        .components(Some(components.build()))
+        .tags(Some(tags))
+        .build()
+}
+
+/// `genre` → `Genre`, `content media file` → `ContentMediaFile`.
+fn type_name(resource: &Resource) -> String {
+    resource
+        .noun
+        .split_whitespace()
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn ty(t: Type) -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(t)
+}
+
+fn nullable(t: Type) -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(SchemaType::from_iter([t, Type::Null]))
+}
+
+fn format(builder: ObjectBuilder, format: KnownFormat) -> ObjectBuilder {
+    builder.format(Some(SchemaFormat::KnownFormat(format)))
+}
+
+fn uri(builder: ObjectBuilder) -> ObjectBuilder {
+    builder.format(Some(SchemaFormat::Custom("uri".into())))
+}
+
+fn uuid() -> ObjectBuilder {
+    format(ty(Type::String), KnownFormat::Uuid)
+}
+
+fn schema_ref(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+fn string_list() -> ArrayBuilder {
+    ArrayBuilder::new().items(ty(Type::String))
+}
+
+fn error_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .description(Some("DRF's error body."))
+        .property("detail", ty(Type::String))
+        .required("detail")
+}
+
+fn field_errors_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .description(Some(
+            "Validation errors: field name (or `non_field_errors`) → messages.",
+        ))
+        .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Array(
+            string_list().build(),
+        )))))
+}
+
+/// How a field reads back.
+fn read_field(field: &Field) -> RefOr<Schema> {
+    let schema: RefOr<Schema> = match field.kind {
+        Kind::Id | Kind::Ref { .. } => uuid().into(),
+        Kind::Text { max } => ty(Type::String).max_length(Some(max)).into(),
+        Kind::Int { min, max } => int(min, max).into(),
+        Kind::Float => format(ty(Type::Number), KnownFormat::Double).into(),
+        Kind::Bool => ty(Type::Boolean).into(),
+        Kind::Timestamp => format(ty(Type::String), KnownFormat::DateTime).into(),
+        Kind::RefMany { .. } => ArrayBuilder::new().items(uuid()).into(),
+        Kind::File => uri(nullable(Type::String))
+            .description(Some("Absolute, signed URL of the bytes under `/content/`."))
+            .into(),
+        Kind::Derived(shape) => match shape {
+            Derived::Text => nullable(Type::String).into(),
+            Derived::TextList => string_list().into(),
+            Derived::ObjectList => ArrayBuilder::new().items(ty(Type::Object)).into(),
+            Derived::Object => nullable(Type::Object).into(),
+            Derived::Url => uri(ty(Type::String)).into(),
+        },
+    };
+    schema
+}
+
+fn int(min: i64, max: i64) -> ObjectBuilder {
+    let builder = format(ty(Type::Integer), KnownFormat::Int64).minimum(Some(min));
+    if max == i64::MAX {
+        builder
+    } else {
+        builder.maximum(Some(max))
+    }
+}
+
+fn read_schema(resource: &Resource) -> ObjectBuilder {
+    let mut object = ObjectBuilder::new();
+    for field in resource.fields {
+        let schema = with_read_only(read_field(field), !field.is_writable());
+        object = object.property(field.name, schema).required(field.name);
+    }
+    object
+}
+
+fn with_read_only(schema: RefOr<Schema>, read_only: bool) -> RefOr<Schema> {
+    match schema {
+        RefOr::T(Schema::Object(mut object)) if read_only => {
+            object.read_only = Some(true);
+            RefOr::T(Schema::Object(object))
+        }
+        other => other,
+    }
+}
+
+/// Which body a schema is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// `POST` (and `PUT`, whose required set is the same for non-file
+    /// fields).
+    Create,
+    /// `PATCH`: any subset.
+    Patch,
+}
+
+/// How a writable field is sent.
+fn write_field(field: &Field) -> RefOr<Schema> {
+    match field.kind {
+        Kind::Text { max } => ty(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(max))
+            .into(),
+        Kind::RefMany { .. } => ArrayBuilder::new().items(uuid()).min_items(Some(1)).into(),
+        Kind::File => format(ty(Type::String), KnownFormat::Binary).into(),
+        _ => read_field(field),
+    }
+}
+
+fn write_schema(resource: &Resource, body: Body) -> ObjectBuilder {
+    let mut object = ObjectBuilder::new();
+    for field in resource.writable() {
+        object = object.property(field.name, write_field(field));
+        let required = match field.write {
+            Write::Required | Write::RequiredOnCreate => body == Body::Create,
+            Write::ReadOnly => false,
+        };
+        if required {
+            object = object.required(field.name);
+        }
+    }
+    object
+}
+
+fn page_schema(item: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .property(
+            "count",
+            format(ty(Type::Integer), KnownFormat::Int64).minimum(Some(0)),
+        )
+        .required("count")
+        .property("next", uri(nullable(Type::String)))
+        .required("next")
+        .property("previous", uri(nullable(Type::String)))
+        .required("previous")
+        .property("results", ArrayBuilder::new().items(schema_ref(item)))
+        .required("results")
+}
+
+fn has_file(resource: &Resource) -> bool {
+    resource.fields.iter().any(|f| f.kind == Kind::File)
+}
+
+fn json_content(schema: impl Into<RefOr<Schema>>) -> utoipa::openapi::Content {
+    ContentBuilder::new().schema(Some(schema)).build()
+}
+
+fn response(description: &str, schema: Option<RefOr<Schema>>) -> ResponseBuilder {
+    let builder = ResponseBuilder::new().description(description);
+    match schema {
+        Some(schema) => builder.content(JSON, json_content(schema)),
+        None => builder,
+    }
+}
+
+/// Error responses, by status.
+fn error(status: u16) -> ResponseBuilder {
+    let detail = || Some(schema_ref("Error"));
+    match status {
+        400 => response(
+            "Invalid input: field errors, or a `detail` for unparsable bodies.",
+            Some(
+                AnyOfBuilder::new()
+                    .item(schema_ref("FieldErrors"))
+                    .item(schema_ref("Error"))
+                    .into(),
+            ),
+        ),
+        401 => response("No credentials, or an invalid token.", detail()).header(
+            "WWW-Authenticate",
+            HeaderBuilder::new().schema(Some(ty(Type::String))).build(),
+        ),
+        403 => response("Not allowed for this caller.", detail()),
+        404 => response("Not found (or, for lists, an invalid page).", detail()),
+        413 => response("Request body too large.", detail()),
+        415 => response("Unsupported media type.", detail()),
+        429 => response("Throttled.", detail()).header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(ty(Type::Integer)))
+                .description(Some("Seconds until a request will be accepted."))
+                .build(),
+        ),
+        503 => response("The database is unreachable.", None),
+        _ => response("Error.", detail()),
+    }
+}
+
+fn responses(ok: (u16, ResponseBuilder), errors: &[u16]) -> utoipa::openapi::Responses {
+    let mut builder = ResponsesBuilder::new().response(ok.0.to_string(), ok.1);
+    for status in errors {
+        builder = builder.response(status.to_string(), error(*status));
+    }
+    builder.build()
+}
+
+fn secured(operation: OperationBuilder) -> OperationBuilder {
+    operation.security(SecurityRequirement::new(SECURITY, Vec::<String>::new()))
+}
+
+fn query(
+    name: impl Into<String>,
+    schema: impl Into<RefOr<Schema>>,
+    description: Option<String>,
+) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .schema(Some(schema))
+        .description(description)
+        .build()
+}
+
+/// `?field=`, lookups, `search`, `ordering`, `page`, `page_size`.
+fn list_parameters(resource: &Resource) -> Vec<utoipa::openapi::path::Parameter> {
+    let mut parameters = Vec::new();
+    for field in resource.fields.iter().filter(|f| f.filter) {
+        let schema = match field.kind {
+            Kind::RefMany { .. } | Kind::Ref { .. } | Kind::Id => uuid(),
+            Kind::Text { .. } => ty(Type::String),
+            Kind::Int { .. } => format(ty(Type::Integer), KnownFormat::Int64),
+            Kind::Float => ty(Type::Number),
+            Kind::Bool => ty(Type::Boolean),
+            Kind::Timestamp => format(ty(Type::String), KnownFormat::DateTime),
+            Kind::File | Kind::Derived(_) => continue,
+        };
+        let schema: RefOr<Schema> = schema.into();
+        let exact = match field.kind {
+            Kind::RefMany { .. } => format!("Entities whose `{}` contains this id.", field.name),
+            _ => format!("Exact match on `{}`.", field.name),
+        };
+        parameters.push(query(field.name, schema.clone(), Some(exact)));
+        if field.has_range_lookups() {
+            for (suffix, meaning) in [("gt", ">"), ("gte", "≥"), ("lt", "<"), ("lte", "≤")] {
+                parameters.push(query(
+                    format!("{}__{suffix}", field.name),
+                    schema.clone(),
+                    Some(format!("`{}` {meaning} this value.", field.name)),
+                ));
+            }
+        }
+    }
+    let searched: Vec<&str> = resource.searchable().map(|f| f.name).collect();
+    if !searched.is_empty() {
+        parameters.push(query(
+            "search",
+            ty(Type::String),
+            Some(format!(
+                "Whitespace-separated terms; each must appear (case-insensitively) in one of: {}.",
+                searched.join(", ")
+            )),
+        ));
+    }
+    let orderable: Vec<&str> = resource
+        .fields
+        .iter()
+        .filter(|f| f.order)
+        .map(|f| f.name)
+        .collect();
+    parameters.push(query(
+        "ordering",
+        ty(Type::String),
+        Some(format!(
+            "Comma-separated fields, `-` for descending; any of: {}. Default `created`.",
+            orderable.join(", ")
+        )),
+    ));
+    parameters.push(query(
+        "page",
+        ty(Type::Integer).minimum(Some(1)),
+        Some("1-based page number.".into()),
+    ));
+    parameters.push(query(
+        "page_size",
+        ty(Type::Integer).minimum(Some(1)).maximum(Some(100)),
+        Some("Entities per page (default 20, at most 100).".into()),
+    ));
+    parameters
+}
+
+fn request_body(resource: &Resource, body: Body) -> utoipa::openapi::request_body::RequestBody {
+    let name = type_name(resource);
+    let schema = match body {
+        Body::Create => schema_ref(&format!("{name}Request")),
+        Body::Patch => schema_ref(&format!("Patched{name}Request")),
+    };
+    let media_type = if has_file(resource) {
+        "multipart/form-data"
+    } else {
+        JSON
+    };
+    RequestBodyBuilder::new()
+        .content(media_type, json_content(schema))
+        .required(Some(if body == Body::Patch {
+            Required::False
+        } else {
+            Required::True
+        }))
+        .build()
+}
+
+fn operation(resource: &Resource, action: &str, summary: String) -> OperationBuilder {
+    secured(
+        OperationBuilder::new()
+            .operation_id(Some(format!("{}_{action}", resource.name)))
+            .tag(resource.name)
+            .summary(Some(summary)),
+    )
+}
+
+/// Users are made by signing up and never deleted through `/api/users/`.
+fn is_users(resource: &Resource) -> bool {
+    std::ptr::eq(resource, &USER)
+}
+
+fn collection(resource: &Resource) -> PathItem {
+    let name = type_name(resource);
+    let list = operation(resource, "list", format!("List {} entities", resource.noun))
+        .parameters(Some(list_parameters(resource)))
+        .responses(responses(
+            (
+                200,
+                response("A page.", Some(schema_ref(&format!("Paginated{name}List")))),
+            ),
+            &[400, 401, 403, 404, 429],
+        ));
+    let mut item = PathItem::new(HttpMethod::Get, list.build());
+    if !is_users(resource) {
+        let create = operation(resource, "create", format!("Create a {}", resource.noun))
+            .request_body(Some(request_body(resource, Body::Create)))
+            .responses(responses(
+                (
+                    201,
+                    response("Created.", Some(schema_ref(&name))).header(
+                        "Location",
+                        HeaderBuilder::new()
+                            .schema(Some(uri(ty(Type::String))))
+                            .build(),
+                    ),
+                ),
+                &[400, 401, 403, 413, 415, 429],
+            ));
+        item = with(item, HttpMethod::Post, create.build());
+    }
+    item
+}
+
+fn with(mut item: PathItem, method: HttpMethod, operation: Operation) -> PathItem {
+    item.merge_operations(PathItem::new(method, operation));
+    item
+}
+
+fn member(resource: &Resource) -> PathItem {
+    let name = type_name(resource);
+    let id = ParameterBuilder::new()
+        .name("id")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(uuid()))
+        .build();
+    let ok = || (200, response("The entity.", Some(schema_ref(&name))));
+    let retrieve = operation(resource, "retrieve", format!("Read a {}", resource.noun))
+        .parameter(id.clone())
+        .responses(responses(ok(), &[401, 403, 404, 429]));
+    let update = operation(
+        resource,
+        "update",
+        format!("Replace a {} (every writable field)", resource.noun),
+    )
+    .parameter(id.clone())
+    .request_body(Some(request_body(resource, Body::Create)))
+    .responses(responses(ok(), &[400, 401, 403, 404, 413, 415, 429]));
+    let partial = operation(
+        resource,
+        "partial_update",
+        format!("Change some fields of a {}", resource.noun),
+    )
+    .parameter(id.clone())
+    .request_body(Some(request_body(resource, Body::Patch)))
+    .responses(responses(ok(), &[400, 401, 403, 404, 413, 415, 429]));
+    let mut item = PathItem::new(HttpMethod::Get, retrieve.build());
+    item = with(item, HttpMethod::Put, update.build());
+    item = with(item, HttpMethod::Patch, partial.build());
+    if !is_users(resource) {
+        let destroy = operation(resource, "destroy", format!("Delete a {}", resource.noun))
+            .parameter(id)
+            .responses(responses(
+                (204, response("Deleted.", None)),
+                &[401, 403, 404, 429],
+            ));
+        item = with(item, HttpMethod::Delete, destroy.build());
+    }
+    item
+}
+
+fn hand_written_schemas() -> Vec<(&'static str, RefOr<Schema>)> {
+    let mut me = ObjectBuilder::new();
+    for field in USER.fields.iter().filter(|f| f.name != "updated") {
+        me = me
+            .property(field.name, read_field(field))
+            .required(field.name);
+    }
+    let credentials = |fields: &[(&str, usize)]| {
+        let mut object = ObjectBuilder::new();
+        for (name, max) in fields {
+            object = object
+                .property(
+                    *name,
+                    ty(Type::String).min_length(Some(1)).max_length(Some(*max)),
+                )
+                .required(*name);
+        }
+        RefOr::T(Schema::Object(object.build()))
+    };
+    vec![
+        ("Me", me.into()),
+        (
+            "SignupRequest",
+            credentials(&[
+                ("username", 150),
+                ("email", 254),
+                ("password", 128),
+                ("confirm_password", 128),
+            ]),
+        ),
+        (
+            "SignedUp",
+            ObjectBuilder::new()
+                .property("id", uuid())
+                .required("id")
+                .property("username", ty(Type::String))
+                .required("username")
+                .property("email", ty(Type::String))
+                .required("email")
+                .property("token", ty(Type::String))
+                .required("token")
+                .into(),
+        ),
+        (
+            "LoginRequest",
+            credentials(&[("username", 150), ("password", 128)]),
+        ),
+        (
+            "Token",
+            ObjectBuilder::new()
+                .property("token", ty(Type::String))
+                .required("token")
+                .into(),
+        ),
+        (
+            "ApiRoot",
+            ObjectBuilder::new()
+                .description(Some("Resource name → absolute URL of its list."))
+                .additional_properties(Some(uri(ty(Type::String))))
+                .into(),
+        ),
+        (
+            "Status",
+            ObjectBuilder::new()
+                .property("status", ty(Type::String))
+                .required("status")
+                .property("database", ty(Type::String))
+                .into(),
+        ),
+    ]
+}
+
+fn form_or_json(schema: &str) -> utoipa::openapi::request_body::RequestBody {
+    RequestBodyBuilder::new()
+        .content(JSON, json_content(schema_ref(schema)))
+        .content(
+            "application/x-www-form-urlencoded",
+            json_content(schema_ref(schema)),
+        )
+        .required(Some(Required::True))
+        .build()
+}
+
+fn plain(id: &str, tag: &str, summary: &str) -> OperationBuilder {
+    OperationBuilder::new()
+        .operation_id(Some(id))
+        .tag(tag)
+        .summary(Some(summary))
+        .securities(Some(Vec::<SecurityRequirement>::new()))
+}
+
+fn hand_written() -> Vec<(&'static str, PathItem)> {
+    let signup = plain(
+        "user_signup",
+        "user",
+        "Create an account and its first token",
+    )
+    .request_body(Some(form_or_json("SignupRequest")))
+    .responses(responses(
+        (201, response("Signed up.", Some(schema_ref("SignedUp")))),
+        &[400, 413, 415, 429],
+    ));
+    let login = plain("user_login", "user", "Sign in: issues a new token")
+        .request_body(Some(form_or_json("LoginRequest")))
+        .responses(responses(
+            (200, response("Signed in.", Some(schema_ref("Token")))),
+            &[400, 413, 415, 429],
+        ));
+    let logout = secured(
+        OperationBuilder::new()
+            .operation_id(Some("user_logout"))
+            .tag("user")
+            .summary(Some(
+                "Revoke the presented token (`?all=true`: every token of the caller)",
+            )),
+    )
+    .parameter(query(
+        "all",
+        ty(Type::Boolean),
+        Some("Revoke every token of the caller.".into()),
+    ))
+    .responses(responses((204, response("Signed out.", None)), &[401, 429]));
+    let me = secured(
+        OperationBuilder::new()
+            .operation_id(Some("user_me"))
+            .tag("user")
+            .summary(Some("The caller's account")),
+    )
+    .responses(responses(
+        (200, response("The caller.", Some(schema_ref("Me")))),
+        &[401, 429],
+    ));
+    let delete = secured(
+        OperationBuilder::new()
+            .operation_id(Some("user_delete"))
+            .tag("user")
+            .summary(Some(
+                "Delete the caller's account, tokens, reviews and subscription",
+            )),
+    )
+    .responses(responses((204, response("Deleted.", None)), &[401, 429]));
+    let root = plain("api_root", "api", "Links to every resource list").responses(responses(
+        (200, response("The links.", Some(schema_ref("ApiRoot")))),
+        &[429],
+    ));
+    let schema = plain("api_schema", "api", "This OpenAPI document").responses(responses(
+        (
+            200,
+            response("OpenAPI 3.1 JSON.", Some(ty(Type::Object).into())),
+        ),
+        &[429],
+    ));
+    let healthz = plain(
+        "healthz",
+        "operations",
+        "The process answers (never throttled, no trailing slash)",
+    )
+    .responses(
+        ResponsesBuilder::new()
+            .response("200", response("Up.", Some(schema_ref("Status"))))
+            .build(),
+    );
+    let readyz = plain(
+        "readyz",
+        "operations",
+        "The database answers (never throttled, no trailing slash)",
+    )
+    .responses(
+        ResponsesBuilder::new()
+            .response("200", response("Ready.", Some(schema_ref("Status"))))
+            .response(
+                "503",
+                response("The database is unreachable.", Some(schema_ref("Status"))),
+            )
+            .build(),
+    );
+    let metrics = plain(
+        "metrics",
+        "operations",
+        "Prometheus metrics (never throttled, no trailing slash)",
+    )
+    .responses(
+        ResponsesBuilder::new()
+            .response(
+                "200",
+                ResponseBuilder::new()
+                    .description("Prometheus text exposition format.")
+                    .content("text/plain", json_content(ty(Type::String))),
+            )
+            .build(),
+    );
+    vec![
+        (
+            "/user/signup/",
+            PathItem::new(HttpMethod::Post, signup.build()),
+        ),
+        (
+            "/user/login/",
+            PathItem::new(HttpMethod::Post, login.build()),
+        ),
+        (
+            "/user/logout/",
+            PathItem::new(HttpMethod::Post, logout.build()),
+        ),
+        ("/user/me/", PathItem::new(HttpMethod::Get, me.build())),
+        (
+            "/user/delete/",
+            PathItem::new(HttpMethod::Delete, delete.build()),
+        ),
+        ("/api/", PathItem::new(HttpMethod::Get, root.build())),
+        (
+            "/api/schema/",
+            PathItem::new(HttpMethod::Get, schema.build()),
+        ),
+        ("/healthz", PathItem::new(HttpMethod::Get, healthz.build())),
+        ("/readyz", PathItem::new(HttpMethod::Get, readyz.build())),
+        ("/metrics", PathItem::new(HttpMethod::Get, metrics.build())),
+    ]
+}
+
+/// The document as pretty JSON (what the snapshot test compares).
+pub fn to_pretty_json() -> String {
+    document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string())
+}
