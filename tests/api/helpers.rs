@@ -17,8 +17,20 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub services: Services,
+    server: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
     _dir: tempfile::TempDir,
+    // Last: the database is dropped after the server and pools are gone.
     _database: Option<PgDatabase>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((handle, thread)) = self.server.take() {
+            // Sends the stop command at once; the server's own thread acts on it.
+            drop(handle.stop(false));
+            let _ = thread.join();
+        }
+    }
 }
 
 /// A per-test PostgreSQL database, dropped with the test.
@@ -99,9 +111,29 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.throttle.user_per_minute = 100_000;
     settings.throttle.anon_per_minute = 100_000;
     tweak(&mut settings);
-    let app = Application::build(settings.clone()).expect("application starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    // The server runs on its own thread and actix System, so that it (its
+    // workers and its database pool) can be stopped and joined when the test
+    // ends instead of outliving it until the process exits.
+    let (started, ready) = std::sync::mpsc::channel();
+    let server_settings = settings.clone();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            match Application::build(server_settings) {
+                Ok(app) => {
+                    let _ = started.send(Ok((app.port(), app.handle())));
+                    let _ = app.run_until_stopped().await;
+                }
+                Err(error) => {
+                    let _ = started.send(Err(error.to_string()));
+                }
+            }
+        })
+    });
+    let (port, handle) = ready
+        .recv()
+        .expect("server thread")
+        .expect("application starts");
+    let base = format!("http://127.0.0.1:{port}");
     let pool = mstream_db::DbPool::connect(&settings.database.url, 2).expect("second pool");
     let services = startup::services(&settings, pool);
     let client = reqwest::Client::builder()
@@ -112,6 +144,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         base,
         client,
         services,
+        server: Some((handle, thread)),
         _dir: dir,
         _database: database,
     }

@@ -208,59 +208,106 @@ fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
         }
     }
     for term in &query.search {
-        let pattern = contains_pattern(term);
         and(sql);
-        sql.push("(");
-        let mut any = false;
-        for field in table.resource.searchable() {
-            let before = sql.text().len();
-            if any {
-                sql.push(" OR ");
-            }
-            if let Some(link) = table.link(field.name) {
-                sql.push("EXISTS (SELECT 1 FROM ")
-                    .push(link.table)
-                    .push(" l JOIN ");
-                sql.push(link.label.table)
-                    .push(" x ON x.id = l.")
-                    .push(link.target);
-                sql.push(" WHERE l.")
-                    .push(link.owner)
-                    .push(" = t.id AND lower(x.");
-                sql.push(link.label.column)
-                    .push(") LIKE ")
-                    .bind(Bind::Text(pattern.clone()));
-                sql.push(" ESCAPE '\\')");
-            } else if let Some(column) = table.column(field.name) {
-                match (column.refers, field.kind) {
-                    (Some(label), _) => {
-                        sql.push("EXISTS (SELECT 1 FROM ")
-                            .push(label.table)
-                            .push(" x WHERE x.id = t.");
-                        sql.push(column.column)
-                            .push(" AND lower(x.")
-                            .push(label.column)
-                            .push(") LIKE ");
-                        sql.bind(Bind::Text(pattern.clone())).push(" ESCAPE '\\')");
-                    }
-                    (None, Kind::Text { .. }) => {
-                        sql.push("lower(t.").push(column.column).push(") LIKE ");
-                        sql.bind(Bind::Text(pattern.clone())).push(" ESCAPE '\\'");
-                    }
-                    _ => {
-                        debug_assert!(sql.text().len() >= before);
-                        continue;
-                    }
-                }
-            } else {
-                continue;
-            }
-            any = true;
+        sql.push("t.id IN (");
+        push_search_term(sql, table, term);
+        sql.push(")");
+    }
+}
+
+/// The ids of `table` that `term` appears in, as a UNION of uncorrelated,
+/// index-friendly queries: the table's own text (FTS5 trigram index on
+/// SQLite, trigram GIN index on `lower(col)` on PostgreSQL), then the
+/// labels of referred entities, looked up in their (small) tables.
+fn push_search_term(sql: &mut Sql, table: &Table, term: &str) {
+    let pattern = contains_pattern(term);
+    let mut branches = 0;
+    let mut branch = |sql: &mut Sql| {
+        if branches > 0 {
+            sql.push(" UNION ");
         }
-        if !any {
-            sql.push("1 = 0");
+        branches += 1;
+    };
+    let own: Vec<&str> = table
+        .resource
+        .searchable()
+        .filter(|f| matches!(f.kind, Kind::Text { .. }))
+        .filter_map(|f| table.column(f.name))
+        .filter(|c| c.refers.is_none())
+        .map(|c| c.column)
+        .collect();
+    // The trigram index serves terms of three or more characters; LIKE's
+    // own wildcards in a term need ESCAPE, which FTS5 does not take.
+    let fts = table
+        .fts
+        .filter(|_| !sql.is_postgres())
+        .filter(|_| term.chars().count() >= 3 && !term.contains(['%', '_', '\\']));
+    if let (Some(fts), false) = (fts, own.is_empty()) {
+        branch(sql);
+        sql.push("SELECT c.id FROM ")
+            .push(table.name)
+            .push(" c WHERE c.rowid IN (");
+        for (i, column) in own.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ");
+            }
+            sql.push("SELECT rowid FROM ")
+                .push(fts)
+                .push(" WHERE ")
+                .push(column)
+                .push(" LIKE ");
+            sql.bind(Bind::Text(format!("%{term}%")));
         }
         sql.push(")");
+    } else {
+        for column in own {
+            branch(sql);
+            sql.push("SELECT id FROM ")
+                .push(table.name)
+                .push(" WHERE lower(")
+                .push(column);
+            sql.push(") LIKE ")
+                .bind(Bind::Text(pattern.clone()))
+                .push(" ESCAPE '\\'");
+        }
+    }
+    // Related labels live in small tables: match them there first, then
+    // reach the owners through the link or reference column's index.
+    for field in table.resource.searchable() {
+        if let Some(link) = table.link(field.name) {
+            branch(sql);
+            sql.push("SELECT ")
+                .push(link.owner)
+                .push(" FROM ")
+                .push(link.table)
+                .push(" WHERE ");
+            sql.push(link.target)
+                .push(" IN (SELECT id FROM ")
+                .push(link.label.table);
+            sql.push(" WHERE lower(")
+                .push(link.label.column)
+                .push(") LIKE ");
+            sql.bind(Bind::Text(pattern.clone())).push(" ESCAPE '\\')");
+        } else if let Some(column) = table.column(field.name) {
+            let Some(label) = column.refers else { continue };
+            branch(sql);
+            sql.push("SELECT id FROM ")
+                .push(table.name)
+                .push(" WHERE ")
+                .push(column.column);
+            sql.push(" IN (SELECT id FROM ")
+                .push(label.table)
+                .push(" WHERE lower(")
+                .push(label.column);
+            sql.push(") LIKE ")
+                .bind(Bind::Text(pattern.clone()))
+                .push(" ESCAPE '\\')");
+        }
+    }
+    if branches == 0 {
+        sql.push("SELECT id FROM ")
+            .push(table.name)
+            .push(" WHERE 1 = 0");
     }
 }
 

@@ -95,6 +95,11 @@ impl Sql {
         self.push(")")
     }
 
+    /// Whether the statement is for PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.numbered
+    }
+
     /// The SQL text so far.
     pub fn text(&self) -> &str {
         &self.text

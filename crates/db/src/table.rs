@@ -76,6 +76,9 @@ pub struct Table {
     pub links: &'static [Link],
     /// Derived fields loaded in batches.
     pub derived: &'static [Derive],
+    /// On SQLite, the FTS5 trigram table indexing the searchable text
+    /// columns (same column names, keyed by rowid); see the search migration.
+    pub fts: Option<&'static str>,
 }
 
 impl Table {

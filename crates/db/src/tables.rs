@@ -206,6 +206,7 @@ const fn label(table: &'static str, column: &'static str) -> Label {
 static GENRES: Table = Table {
     resource: &mstream_genres::GENRE,
     name: "genres",
+    fts: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -218,6 +219,7 @@ static GENRES: Table = Table {
 static TAGS: Table = Table {
     resource: &mstream_content::PARENTAL_CONTROL_TAG,
     name: "parental_control_tags",
+    fts: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -230,6 +232,7 @@ static TAGS: Table = Table {
 static TYPES: Table = Table {
     resource: &mstream_content::CONTENT_TYPE,
     name: "content_types",
+    fts: None,
     columns: &[ID, col("type"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -242,6 +245,7 @@ static TYPES: Table = Table {
 static ARTISTS: Table = Table {
     resource: &mstream_artists::ARTIST,
     name: "artists",
+    fts: None,
     columns: &[ID, col("name"), col("about"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -249,6 +253,7 @@ static ARTISTS: Table = Table {
 static CONTENTS: Table = Table {
     resource: &mstream_content::CONTENT,
     name: "contents",
+    fts: Some("contents_fts"),
     columns: &[
         ID,
         col("name"),
@@ -293,6 +298,7 @@ static CONTENTS: Table = Table {
 static MEDIA_FILES: Table = Table {
     resource: &mstream_content::MEDIA_FILE,
     name: "media_files",
+    fts: None,
     columns: &[
         ID,
         col("name"),
@@ -313,6 +319,7 @@ static MEDIA_FILES: Table = Table {
 static RELATIONS: Table = Table {
     resource: &mstream_artists::ARTIST_CONTENT_RELATION,
     name: "artist_content_relations",
+    fts: None,
     columns: &[
         ID,
         fk("artist", "artist_id", "artists", "name"),
@@ -336,6 +343,7 @@ static RELATIONS: Table = Table {
 static REVIEWS: Table = Table {
     resource: &mstream_reviews::REVIEW,
     name: "reviews",
+    fts: Some("reviews_fts"),
     columns: &[
         ID,
         fk("content", "content_id", "contents", "name"),
@@ -355,6 +363,7 @@ static REVIEWS: Table = Table {
 static PLANS: Table = Table {
     resource: &mstream_subscriptions::PLAN,
     name: "plans",
+    fts: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -362,6 +371,7 @@ static PLANS: Table = Table {
 static SUBSCRIPTIONS: Table = Table {
     resource: &mstream_subscriptions::SUBSCRIPTION,
     name: "subscriptions",
+    fts: None,
     columns: &[
         ID,
         fk("user", "user_id", "users", "username"),
@@ -384,6 +394,7 @@ static SUBSCRIPTIONS: Table = Table {
 static USERS: Table = Table {
     resource: &mstream_kernel::user::USER,
     name: "users",
+    fts: None,
     columns: &[
         ID,
         col("username"),
