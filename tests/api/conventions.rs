@@ -156,3 +156,37 @@ async fn root_probes_and_timestamps() {
         genre["id"].as_str().unwrap().to_lowercase()
     );
 }
+
+#[tokio::test]
+async fn forwarded_headers_shape_urls_only_from_trusted_proxies() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/"))
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let root = reply(response).await;
+    assert_eq!(
+        root.body["genre"],
+        format!("{}/api/genre/", app.base),
+        "untrusted peer: headers ignored"
+    );
+    let trusting =
+        crate::helpers::spawn_app_with(|s| s.server.trusted_proxies = vec!["127.0.0.1".into()])
+            .await;
+    let response = trusting
+        .client
+        .get(trusting.url("/api/"))
+        .header("X-Forwarded-Host", "media.example")
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reply(response).await.body["genre"],
+        "https://media.example/api/genre/"
+    );
+}

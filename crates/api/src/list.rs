@@ -9,10 +9,31 @@ pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
     serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
 }
 
-/// `scheme://host` of the request (honouring `Forwarded`/`X-Forwarded-*`).
+/// `scheme://host` of the request. `Forwarded` / `X-Forwarded-*` are
+/// honoured only when the peer is a trusted proxy (`server.trusted_proxies`):
+/// anyone else could otherwise put their own host into pagination links and
+/// signed media URLs.
 pub fn origin(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let trusted = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .zip(req.peer_addr())
+        .is_some_and(|(state, peer)| state.settings.throttle.trusted_proxies.contains(peer.ip()));
+    if trusted {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let scheme = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map_or_else(|| req.app_config().host().to_owned(), str::to_owned);
+    format!("{scheme}://{host}")
 }
 
 /// An absolute URL for `path` on this server.
