@@ -3,7 +3,7 @@
 use futures_util::future::join_all;
 use serde_json::{json, Value as Json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, TestApp};
 
 fn ids(list: &Json) -> Vec<String> {
     list["results"]
@@ -12,6 +12,22 @@ fn ids(list: &Json) -> Vec<String> {
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// `count` contents named `c0…`, all with the same `about`, genre, cast,
+/// tag and type.
+async fn contents_sharing_relations(app: &TestApp, admin: &str, count: usize, about: &str) {
+    let kind = app.create(admin, "contype", json!({"type": "Movie"})).await;
+    let genre = app.create(admin, "genre", json!({"name": "G"})).await;
+    let tag = app.create(admin, "parcontag", json!({"name": "T"})).await;
+    let artist = app
+        .create(admin, "artists", json!({"name": "A", "about": "a"}))
+        .await;
+    for i in 0..count {
+        let body = json!({"name": format!("c{i}"), "about": about, "genre": [genre["id"]],
+            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]});
+        app.create(admin, "contents", body).await;
+    }
 }
 
 fn names(list: &Json) -> Vec<String> {
@@ -229,23 +245,7 @@ async fn lists_filter_search_order_and_paginate() {
 async fn equal_sort_keys_never_repeat_or_skip_rows_across_pages() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let kind = app
-        .create(&admin, "contype", json!({"type": "Movie"}))
-        .await;
-    let genre = app.create(&admin, "genre", json!({"name": "G"})).await;
-    let tag = app.create(&admin, "parcontag", json!({"name": "T"})).await;
-    let artist = app
-        .create(&admin, "artists", json!({"name": "A", "about": "a"}))
-        .await;
-    for i in 0..7 {
-        app.create(
-            &admin,
-            "contents",
-            json!({"name": format!("c{i}"), "about": "same", "genre": [genre["id"]],
-            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]}),
-        )
-        .await;
-    }
+    contents_sharing_relations(&app, &admin, 7, "same").await;
     let mut seen = Vec::new();
     for page in 1..=4 {
         let r = app
@@ -398,23 +398,7 @@ async fn concurrent_duplicate_creates_give_one_201_and_clean_400s() {
 async fn a_list_runs_the_same_number_of_queries_whatever_the_page_size() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let kind = app
-        .create(&admin, "contype", json!({"type": "Movie"}))
-        .await;
-    let genre = app.create(&admin, "genre", json!({"name": "G"})).await;
-    let tag = app.create(&admin, "parcontag", json!({"name": "T"})).await;
-    let artist = app
-        .create(&admin, "artists", json!({"name": "A", "about": "a"}))
-        .await;
-    for i in 0..100 {
-        app.create(
-            &admin,
-            "contents",
-            json!({"name": format!("c{i}"), "about": "x", "genre": [genre["id"]],
-            "cast": [artist["id"]], "parental_control_tags": [tag["id"]], "type": kind["id"]}),
-        )
-        .await;
-    }
+    contents_sharing_relations(&app, &admin, 100, "x").await;
     let mut counts = Vec::new();
     for size in [1, 10, 100] {
         let before = app.queries_run().await;
