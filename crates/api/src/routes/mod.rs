@@ -1,6 +1,7 @@
 //! Routes.
 
 pub mod accounts;
+pub mod admin;
 pub mod health;
 pub mod resources;
 pub mod root;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
     accounts::configure(cfg);
     root::configure(cfg);
     resources::configure(cfg);
+    admin::configure(cfg);
 }
 
 /// 404 for paths no route matches.

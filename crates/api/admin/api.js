@@ -1,0 +1,101 @@
+// The panel's only way to the server: the JSON API under /api/ and /user/.
+// The token lives in sessionStorage (per tab, gone when the tab closes) and
+// travels in the Authorization header, never in a URL.
+
+const KEY = 'mstream.admin.token';
+
+export const session = {
+  get token() { return sessionStorage.getItem(KEY); },
+  set(token) { sessionStorage.setItem(KEY, token); },
+  clear() { sessionStorage.removeItem(KEY); },
+};
+
+/** A non-2xx answer: `status` and the parsed body (DRF shape). */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(describe(status, body));
+    this.status = status;
+    this.body = body;
+  }
+}
+
+function describe(status, body) {
+  if (body && typeof body === 'object' && typeof body.detail === 'string') return body.detail;
+  if (status === 0) return 'The server could not be reached.';
+  if (status === 413) return 'The file is too large for this server.';
+  return `The server answered ${status}.`;
+}
+
+function headers(extra = {}) {
+  const h = { Accept: 'application/json', ...extra };
+  const token = session.token;
+  if (token) h.Authorization = `Token ${token}`;
+  return h;
+}
+
+function parse(text) {
+  if (!text) return null;
+  try { return JSON.parse(text); } catch { return { detail: text.slice(0, 200) }; }
+}
+
+function expired(status) {
+  // A revoked or expired token: forget it so the sign-in form shows.
+  if (status === 401 && session.token) {
+    session.clear();
+    window.dispatchEvent(new CustomEvent('mstream:signed-out'));
+  }
+}
+
+/** JSON request; resolves to the parsed body (null for 204). */
+export async function request(method, path, body) {
+  const init = { method, headers: headers(), credentials: 'omit' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const data = parse(await response.text());
+  if (!response.ok) {
+    expired(response.status);
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}
+
+/** multipart/form-data over XMLHttpRequest, reporting upload progress as
+ *  `onProgress(sentBytes, totalBytes)`. */
+export function upload(method, path, formData, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    for (const [k, v] of Object.entries(headers())) xhr.setRequestHeader(k, v);
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable) onProgress(e.loaded, e.total);
+    });
+    xhr.addEventListener('load', () => {
+      const data = parse(xhr.responseText);
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else { expired(xhr.status); reject(new ApiError(xhr.status, data)); }
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, null)));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, { detail: 'The upload was cancelled.' })));
+    xhr.send(formData);
+  });
+}
+
+export const api = {
+  get: (path) => request('GET', path),
+  post: (path, body) => request('POST', path, body),
+  patch: (path, body) => request('PATCH', path, body),
+  del: (path) => request('DELETE', path),
+};
+
+/** Path of a resource's list, or of one entity. */
+export function path(resource, id) {
+  return id ? `/api/${resource}/${encodeURIComponent(id)}/` : `/api/${resource}/`;
+}
