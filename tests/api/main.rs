@@ -13,3 +13,4 @@ mod helpers;
 mod operations;
 mod ops;
 mod reviews;
+mod seed;

@@ -625,3 +625,11 @@ pub fn column_values(
     sql.push(" IN ").bind_list(ids.iter().copied());
     Ok(sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
 }
+
+/// How many rows `table` holds.
+pub fn count_rows(conn: &mut AnyConn, table: &str) -> DbResult<i64> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ")
+        .push(table);
+    Ok(sql.load::<CountRow>(conn)?.first().map_or(0, |r| r.n))
+}

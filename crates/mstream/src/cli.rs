@@ -38,6 +38,25 @@ pub enum Command {
         #[arg(long)]
         noinput: bool,
     },
+    /// Fill an empty database with a catalog: a demo by default, or a bulk
+    /// one of the given size.
+    Seed {
+        /// Contents to make (default: demo size).
+        #[arg(long)]
+        contents: Option<usize>,
+        /// Artists to make.
+        #[arg(long)]
+        artists: Option<usize>,
+        /// Non-admin users to make (password: see the output).
+        #[arg(long)]
+        users: Option<usize>,
+        /// Reviews to make (at most one per user per content).
+        #[arg(long)]
+        reviews: Option<usize>,
+        /// Random seed: the same seed gives the same catalog.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Set a user's password (revokes their tokens).
     Changepassword {
         /// The account.
@@ -77,6 +96,39 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
         } => {
             let accounts = accounts(&settings)?;
             createsuperuser(&accounts, username, email, noinput).await
+        }
+        Command::Seed {
+            contents,
+            artists,
+            users,
+            reviews,
+            seed,
+        } => {
+            let demo = mstream_service::seed::SeedPlan::DEMO;
+            let plan = mstream_service::seed::SeedPlan {
+                contents: contents.unwrap_or(demo.contents),
+                artists: artists.unwrap_or(demo.artists),
+                users: users.unwrap_or(demo.users),
+                reviews: reviews.unwrap_or(demo.reviews),
+                seed,
+            };
+            let pool = open_database(&settings).map_err(|e| fail(e.to_string()))?;
+            let services = services(&settings, pool);
+            let started = std::time::Instant::now();
+            let made = crate::seed::run(&services, plan, settings.auth.bcrypt_cost)
+                .await
+                .map_err(|e| fail(describe(e)))?;
+            println!(
+                "Seeded {} contents, {} artists, {} users, {} reviews in {:.1} s. Users viewer1…viewer{} sign in with password {}",
+                made.contents,
+                made.artists,
+                made.users,
+                made.reviews,
+                started.elapsed().as_secs_f64(),
+                made.users,
+                mstream_service::seed::SEEDED_PASSWORD
+            );
+            Ok(())
         }
         Command::Changepassword { username } => {
             let accounts = accounts(&settings)?;

@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod error;
 pub mod password;
 pub mod reviews;
+pub mod seed;
 pub mod token;
 
 pub use accounts::AccountService;
