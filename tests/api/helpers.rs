@@ -170,6 +170,28 @@ pub struct TestUser {
 }
 
 impl TestApp {
+    /// The media root of this app.
+    pub fn media_root(&self) -> std::path::PathBuf {
+        self._dir.path().join("content")
+    }
+
+    /// Every file under the media root (staging included).
+    pub fn media_files_on_disk(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&self.media_root(), &mut files);
+        files
+    }
+
     /// The per-test PostgreSQL database's name (None on SQLite).
     pub fn database_name(&self) -> Option<&str> {
         self._database.as_ref().map(|d| d.name.as_str())

@@ -10,6 +10,7 @@ mod catalog;
 mod cli;
 mod conventions;
 mod helpers;
+mod media;
 mod operations;
 mod ops;
 mod reviews;

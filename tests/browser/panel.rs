@@ -255,7 +255,6 @@ async fn an_admin_manages_users_roles_and_subscriptions() {
 }
 
 #[tokio::test]
-#[ignore = "needs multipart upload on POST /api/conmediafile/ (SPEC §5), being built on another branch"]
 async fn an_admin_uploads_media_and_plays_it() {
     if !enabled("an_admin_uploads_media_and_plays_it") {
         return;

@@ -62,6 +62,7 @@ impl ResponseError for ApiError {
                 }
                 ServiceError::Forbidden => StatusCode::FORBIDDEN,
                 ServiceError::NotFound | ServiceError::InvalidPage => StatusCode::NOT_FOUND,
+                ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -79,6 +80,9 @@ impl ResponseError for ApiError {
                 ServiceError::Forbidden => json!({ "detail": text::FORBIDDEN }),
                 ServiceError::NotFound => json!({ "detail": text::NOT_FOUND }),
                 ServiceError::InvalidPage => json!({ "detail": text::INVALID_PAGE }),
+                ServiceError::TooLarge(limit) => json!({
+                    "detail": format!("The upload is larger than the limit of {limit} bytes.")
+                }),
                 ServiceError::Unavailable(why) => {
                     tracing::error!(cause = %why, "database unavailable");
                     json!({ "detail": "Service temporarily unavailable, try again later." })

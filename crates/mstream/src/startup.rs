@@ -45,6 +45,13 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
         ServiceConfig {
             bcrypt_cost: settings.auth.bcrypt_cost,
             media_root: settings.media.root.clone(),
+            media: mstream_service::media::MediaConfig {
+                root: settings.media.root.clone(),
+                max_upload_bytes: settings.media.max_upload_bytes,
+                url_ttl_secs: settings.media.url_ttl_secs,
+                public: settings.media.public,
+            },
+            secret_key: settings.secret_key.clone().unwrap_or_default(),
         },
     )
 }
@@ -64,6 +71,10 @@ impl Application {
             tracing::warn!("no secret key configured: using a throwaway one (signed media URLs will not survive a restart); set MSTREAM__SECRET_KEY");
         }
         let pool = open_database(&settings)?;
+        let stale = mstream_service::media::clean_staging(&settings.media.root);
+        if stale > 0 {
+            tracing::info!(stale, "removed uploads left unfinished by an earlier run");
+        }
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind {
             addr: addr.clone(),

@@ -79,6 +79,17 @@ impl CatalogService {
         list_records(&self.ctx, repo, pairs).await
     }
 
+    /// Contents for the subscribers' catalog (any signed-in user), with the
+    /// same filters, search, ordering and pages as `/api/contents/`.
+    pub async fn browse(
+        &self,
+        actor: &Actor,
+        pairs: Vec<(String, String)>,
+    ) -> ServiceResult<Listed> {
+        crate::accounts::signed_in(actor)?;
+        list_records(&self.ctx, &tables::CONTENT, pairs).await
+    }
+
     /// One entity.
     pub async fn get(&self, actor: &Actor, repo: &'static Repo, id: Uuid) -> ServiceResult<Record> {
         require_admin(actor)?;

@@ -14,6 +14,10 @@ pub struct ServiceConfig {
     pub bcrypt_cost: u32,
     /// Where uploaded media live (the stored paths are relative to it).
     pub media_root: PathBuf,
+    /// Media settings (root, limits, URL lifetime).
+    pub media: crate::media::MediaConfig,
+    /// Signs media URLs.
+    pub secret_key: String,
 }
 
 impl Default for ServiceConfig {
@@ -21,6 +25,8 @@ impl Default for ServiceConfig {
         Self {
             bcrypt_cost: 12,
             media_root: PathBuf::from("content"),
+            media: crate::media::MediaConfig::default(),
+            secret_key: String::new(),
         }
     }
 }

@@ -24,6 +24,9 @@ pub enum ServiceError {
     /// The page lies past the end (404 `Invalid page.`).
     #[error("invalid page")]
     InvalidPage,
+    /// The upload passed the size limit in bytes (413).
+    #[error("upload larger than {0} bytes")]
+    TooLarge(u64),
     /// The database cannot be reached (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),

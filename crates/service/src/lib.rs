@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod ctx;
 pub mod error;
+pub mod media;
 pub mod password;
 pub mod reviews;
 pub mod seed;
@@ -32,6 +33,8 @@ pub struct Services {
     pub catalog: CatalogService,
     /// Reviews and ratings.
     pub reviews: ReviewService,
+    /// Media uploads, signed URLs, the subscribers' catalog.
+    pub media: media::MediaService,
     /// The shared context.
     pub ctx: Ctx,
 }
@@ -39,11 +42,20 @@ pub struct Services {
 impl Services {
     /// Builds the services over `pool`.
     pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
-        let ctx = Ctx::new(pool, config);
+        let ctx = Ctx::new(pool, config.clone());
         Self {
             accounts: AccountService::new(ctx.clone()),
             catalog: CatalogService::new(ctx.clone()),
             reviews: ReviewService::new(ctx.clone()),
+            media: media::MediaService::new(
+                ctx.clone(),
+                config.media.clone(),
+                media::Signer::new(
+                    &config.secret_key,
+                    config.media.url_ttl_secs,
+                    config.media.public,
+                ),
+            ),
             ctx,
         }
     }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod health;
+pub mod media;
 pub mod resources;
 pub mod root;
 
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
     health::configure(cfg);
     accounts::configure(cfg);
     root::configure(cfg);
+    media::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
 }

@@ -60,12 +60,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The wire form of a record: uploaded files become absolute URLs.
-fn present(req: &HttpRequest, resource: &mstream_kernel::Resource, mut record: Record) -> Json {
+fn present(
+    req: &HttpRequest,
+    state: &AppState,
+    resource: &mstream_kernel::Resource,
+    mut record: Record,
+) -> Json {
     for field in resource.fields.iter().filter(|f| f.kind == Kind::File) {
         if let Some(path) = record.text(field.name).map(str::to_owned) {
             record.set(
                 field.name,
-                mstream_kernel::FieldValue::Text(absolute(req, &format!("/content/{path}"))),
+                mstream_kernel::FieldValue::Text(super::media::signed_url(req, state, &path)),
             );
         }
     }
@@ -80,13 +85,13 @@ fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
     }
 }
 
-fn page(req: &HttpRequest, endpoint: Endpoint, listed: Listed) -> HttpResponse {
+fn page(req: &HttpRequest, state: &AppState, endpoint: Endpoint, listed: Listed) -> HttpResponse {
     let resource = resource_of(endpoint);
     let results = listed
         .records
         .clone()
         .into_iter()
-        .map(|r| present(req, resource, r))
+        .map(|r| present(req, state, resource, r))
         .collect();
     HttpResponse::Ok().json(envelope(req, listed, results))
 }
@@ -105,7 +110,7 @@ async fn list(
         Endpoint::Reviews => services.reviews.list(&caller.actor, pairs).await?,
         Endpoint::Users => services.accounts.list_users(&caller.actor, pairs).await?,
     };
-    Ok(page(&req, endpoint, listed))
+    Ok(page(&req, &state, endpoint, listed))
 }
 
 async fn create(
@@ -119,13 +124,14 @@ async fn create(
     if let Endpoint::Users = endpoint {
         return Ok(method_not_allowed("GET, HEAD, OPTIONS")(req).await);
     }
-    let bytes = read_body(&req, payload, &state).await?;
-    let body = body::parse(&req, &bytes, Accepts::Json)?;
     let services = &state.services;
-    let record = match endpoint {
-        Endpoint::Catalog(repo) => services.catalog.create(&caller.actor, repo, &body).await?,
-        Endpoint::Reviews => services.reviews.create(&caller.actor, &body).await?,
-        Endpoint::Users => return Err(ApiError::not_found()),
+    let record = if is_media(endpoint) && super::media::is_multipart(&req) {
+        let (fields, file) = super::media::read_upload(&req, payload, &state).await?;
+        services.media.create(&caller.actor, &fields, file).await?
+    } else {
+        let bytes = read_body(&req, payload, &state).await?;
+        let body = body::parse(&req, &bytes, Accepts::Json)?;
+        create_from_json(&state, &caller, endpoint, &body).await?
     };
     let location = record
         .id()
@@ -133,7 +139,25 @@ async fn create(
         .unwrap_or_default();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .json(present(&req, resource_of(endpoint), record)))
+        .json(present(&req, &state, resource_of(endpoint), record)))
+}
+
+fn is_media(endpoint: Endpoint) -> bool {
+    matches!(endpoint, Endpoint::Catalog(repo) if repo.resource().name == mstream_content::MEDIA_FILE.name)
+}
+
+async fn create_from_json(
+    state: &AppState,
+    caller: &Caller,
+    endpoint: Endpoint,
+    body: &Json,
+) -> ApiResult<Record> {
+    let services = &state.services;
+    Ok(match endpoint {
+        Endpoint::Catalog(repo) => services.catalog.create(&caller.actor, repo, body).await?,
+        Endpoint::Reviews => services.reviews.create(&caller.actor, body).await?,
+        Endpoint::Users => return Err(ApiError::not_found()),
+    })
 }
 
 async fn retrieve(
@@ -151,7 +175,7 @@ async fn retrieve(
         Endpoint::Reviews => services.reviews.get(&caller.actor, id).await?,
         Endpoint::Users => services.accounts.get_user(&caller.actor, id).await?,
     };
-    Ok(HttpResponse::Ok().json(present(&req, resource_of(endpoint), record)))
+    Ok(HttpResponse::Ok().json(present(&req, &state, resource_of(endpoint), record)))
 }
 
 async fn write(
@@ -164,9 +188,17 @@ async fn write(
     mode: Mode,
 ) -> ApiResult<HttpResponse> {
     let endpoint = endpoint(name)?;
+    let services = &state.services;
+    if is_media(endpoint) && super::media::is_multipart(&req) {
+        let (fields, file) = super::media::read_upload(&req, payload, state).await?;
+        let record = services
+            .media
+            .update(&caller.actor, id, &fields, file, mode)
+            .await?;
+        return Ok(HttpResponse::Ok().json(present(&req, state, resource_of(endpoint), record)));
+    }
     let bytes = read_body(&req, payload, state).await?;
     let body = body::parse(&req, &bytes, Accepts::Json)?;
-    let services = &state.services;
     let record = match endpoint {
         Endpoint::Catalog(repo) => {
             services
@@ -187,7 +219,7 @@ async fn write(
                 .await?
         }
     };
-    Ok(HttpResponse::Ok().json(present(&req, resource_of(endpoint), record)))
+    Ok(HttpResponse::Ok().json(present(&req, state, resource_of(endpoint), record)))
 }
 
 async fn replace(

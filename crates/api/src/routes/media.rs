@@ -1,0 +1,251 @@
+//! Media: multipart uploads for `/api/conmediafile/`, signed byte-range
+//! streaming under `/content/`, and the subscribers' catalog (`/api/catalog/`).
+
+use actix_files::NamedFile;
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use mstream_kernel::{FieldValue, Record};
+use mstream_service::media::{resolve, StagedFile};
+use serde_json::{json, Map, Value as Json};
+
+use super::{method_not_allowed, path_id};
+use crate::caller::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::list::{absolute, envelope, query_pairs};
+use crate::AppState;
+
+/// Registers `/content/` and `/api/catalog/` (before the generic
+/// `/api/{resource}/` routes, which would otherwise claim `catalog`).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/content/{path:.*}")
+            .route(web::get().to(stream))
+            .route(web::head().to(stream))
+            .default_service(web::to(method_not_allowed("GET, HEAD"))),
+    )
+    .service(
+        web::resource("/api/catalog/")
+            .route(web::get().to(catalog_list))
+            .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
+    )
+    .service(
+        web::resource("/api/catalog/{id}/")
+            .route(web::get().to(catalog_detail))
+            .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
+    );
+}
+
+/// Seconds since the Unix epoch.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The absolute signed URL of a stored media path.
+pub fn signed_url(req: &HttpRequest, state: &AppState, stored: &str) -> String {
+    let query = state.services.media.signer().query(stored, now());
+    let url = absolute(req, &format!("/content/{stored}"));
+    if query.is_empty() {
+        url
+    } else {
+        format!("{url}?{query}")
+    }
+}
+
+/// Whether the request carries a multipart form.
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// Reads a media form: text parts become a JSON object for the service's
+/// validation, the `file` part is streamed to the staging folder (never
+/// held in memory) with its hash and size.
+pub async fn read_upload(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> ApiResult<(Json, Option<StagedFile>)> {
+    let limit = state.services.media.config().max_upload_bytes;
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    // The form's own text parts and boundaries get 1 MiB on top of the file.
+    if announced.is_some_and(|n| n > limit.saturating_add(1024 * 1024)) {
+        return Err(too_large(limit));
+    }
+    let mut form = Multipart::new(req.headers(), payload);
+    let mut fields = Map::new();
+    let mut file = None;
+    while let Some(part) = form.next().await {
+        let mut part = part.map_err(|e| bad_form(&e.to_string()))?;
+        let name = part.name().unwrap_or_default().to_owned();
+        let file_name = part
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        if name == "file" {
+            let file_name = file_name.unwrap_or_default();
+            file = Some(state.services.media.stage(&file_name, &mut part).await?);
+            continue;
+        }
+        let mut text = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|e| bad_form(&e.to_string()))?;
+            if text.len() + chunk.len() > 64 * 1024 {
+                return Err(ApiError::detail(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "A form field is too large.",
+                ));
+            }
+            text.extend_from_slice(&chunk);
+        }
+        fields.insert(
+            name,
+            Json::String(String::from_utf8_lossy(&text).into_owned()),
+        );
+    }
+    Ok((Json::Object(fields), file))
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::detail(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The upload is larger than the limit of {limit} bytes."),
+    )
+}
+
+fn bad_form(why: &str) -> ApiError {
+    ApiError::detail(
+        StatusCode::BAD_REQUEST,
+        format!("Multipart form parse error - {why}"),
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct Grant {
+    expires: Option<String>,
+    signature: Option<String>,
+}
+
+/// `GET|HEAD /content/<path>`: signature first (403), then the path must
+/// stay inside the media root and name no dot-file (404 otherwise), then
+/// actix-files serves it with ranges, validators and conditionals.
+async fn stream(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let requested = path.into_inner();
+    let grant = web::Query::<Grant>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or(Grant {
+            expires: None,
+            signature: None,
+        });
+    let media = &state.services.media;
+    if !media.signer().verify(
+        &requested,
+        grant.expires.as_deref(),
+        grant.signature.as_deref(),
+        now(),
+    ) {
+        return Err(ApiError::detail(
+            StatusCode::FORBIDDEN,
+            "This media URL is missing a valid, unexpired signature.",
+        ));
+    }
+    let root = media.config().root.clone();
+    let file = web::block(move || resolve(&root, &requested).map(NamedFile::open))
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    match file {
+        Some(Ok(file)) => {
+            let response = file
+                .use_etag(true)
+                .use_last_modified(true)
+                .into_response(&req);
+            if let Some(length) = response
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+            {
+                if let Ok(bytes) = length.parse::<u64>() {
+                    crate::record_stream_bytes(bytes);
+                }
+            }
+            Ok(response)
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+async fn catalog_list(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let pairs = query_pairs(&req);
+    let mut listed = state.services.catalog.browse(&caller.actor, pairs).await?;
+    let records = std::mem::take(&mut listed.records);
+    let results = records
+        .into_iter()
+        .map(|r| serde_json::to_value(&r).unwrap_or(Json::Null))
+        .collect();
+    Ok(HttpResponse::Ok().json(envelope(&req, listed, results)))
+}
+
+async fn catalog_detail(
+    req: HttpRequest,
+    path: web::Path<String>,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&path)?;
+    let entry = state
+        .services
+        .media
+        .catalog_entry(&caller.actor, id)
+        .await?;
+    let mut body = serde_json::to_value(&entry.content).unwrap_or(Json::Null);
+    let media: Vec<Json> = entry
+        .media
+        .iter()
+        .map(|m| {
+            let stream_url = match (entry.may_stream, m.text("file")) {
+                (true, Some(stored)) => Json::String(signed_url(&req, &state, stored)),
+                _ => Json::Null,
+            };
+            json!({
+                "id": value(m, "id"),
+                "name": value(m, "name"),
+                "mime_type": value(m, "mime_type"),
+                "size": value(m, "size"),
+                "stream_url": stream_url,
+            })
+        })
+        .collect();
+    if let Json::Object(map) = &mut body {
+        map.insert(
+            "credits".into(),
+            serde_json::to_value(&entry.credits).unwrap_or(Json::Null),
+        );
+        map.insert("media".into(), Json::Array(media));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn value(record: &Record, field: &str) -> Json {
+    serde_json::to_value(record.get(field).unwrap_or(&FieldValue::Null)).unwrap_or(Json::Null)
+}

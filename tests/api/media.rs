@@ -1,0 +1,325 @@
+//! SPEC §5 and §6: uploads, signed byte-range streaming, the catalog.
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value as Json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{reply, spawn_app, spawn_app_with, Reply, TestApp};
+
+fn bytes(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    content: &Json,
+    name: &str,
+    data: Vec<u8>,
+    file_name: &str,
+) -> Reply {
+    let form = Form::new()
+        .text("name", name.to_owned())
+        .text("content", content["id"].as_str().unwrap().to_owned())
+        .part("file", Part::bytes(data).file_name(file_name.to_owned()));
+    let response = app
+        .client
+        .post(app.url("/api/conmediafile/"))
+        .header("Authorization", format!("Token {token}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    reply(response).await
+}
+
+async fn fetch(
+    app: &TestApp,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = app.client.get(url);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn an_upload_is_hashed_stored_and_streamed_with_ranges() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "The Matrix").await;
+    let data = bytes(300_000);
+    let r = upload(
+        &app,
+        &admin,
+        &content,
+        "Trailer",
+        data.clone(),
+        "trailer.mp4",
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["sha256"], hex::encode(Sha256::digest(&data)));
+    assert_eq!(r.body["size"], 300_000);
+    assert_eq!(r.body["mime_type"], "video/mp4");
+    assert_eq!(r.body["content_name"], "The Matrix");
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!("{}/content/content/", app.base)) && url.contains(".mp4?expires="),
+        "{url}"
+    );
+    let (status, headers, body) = fetch(&app, &url, &[]).await;
+    assert_eq!((status, body.len()), (200, data.len()));
+    assert_eq!(body, data);
+    assert_eq!(headers["accept-ranges"], "bytes");
+    assert_eq!(headers["content-type"], "video/mp4");
+    let (status, headers, body) = fetch(&app, &url, &[("Range", "bytes=1000-1999")]).await;
+    assert_eq!(status, 206);
+    assert_eq!(headers["content-range"], "bytes 1000-1999/300000");
+    assert_eq!(body, &data[1000..2000]);
+    let (status, _, _) = fetch(&app, &url, &[("Range", "bytes=400000-")]).await;
+    assert_eq!(status, 416);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let (status, _, body) = fetch(&app, &url, &[("If-None-Match", &etag)]).await;
+    assert_eq!((status, body.len()), (304, 0));
+    let head = app.client.head(&url).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-length"], "300000");
+    // The stored name is the server's, never the client's.
+    let on_disk = app.media_files_on_disk();
+    assert_eq!(on_disk.len(), 1);
+    assert!(!on_disk[0].to_string_lossy().contains("trailer"));
+}
+
+#[tokio::test]
+async fn media_urls_need_a_valid_unexpired_signature() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Speed").await;
+    let r = upload(&app, &admin, &content, "Clip", bytes(1000), "clip.webm").await;
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    let (bare, _) = url.split_once('?').unwrap();
+    assert_eq!(fetch(&app, bare, &[]).await.0, 403);
+    let flipped = if url.ends_with('0') { '1' } else { '0' };
+    let tampered = format!("{}{flipped}", &url[..url.len() - 1]);
+    assert_eq!(fetch(&app, &tampered, &[]).await.0, 403);
+    let stored = bare.split_once("/content/").unwrap().1;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expired =
+        mstream_service::media::Signer::new("test-secret-key", 0, false).query(stored, now - 10);
+    assert_eq!(fetch(&app, &format!("{bare}?{expired}"), &[]).await.0, 403);
+    let fresh =
+        mstream_service::media::Signer::new("test-secret-key", 60, false).query(stored, now);
+    assert_eq!(fetch(&app, &format!("{bare}?{fresh}"), &[]).await.0, 200);
+}
+
+#[tokio::test]
+async fn public_media_still_never_leave_the_media_root() {
+    let app = spawn_app_with(|s| s.media.public = true).await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Alien").await;
+    let r = upload(&app, &admin, &content, "Clip", bytes(1000), "clip.mp4").await;
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    assert!(!url.contains('?'), "public media are not signed: {url}");
+    assert_eq!(fetch(&app, &url, &[]).await.0, 200);
+    std::fs::write(app.media_root().join(".secret"), b"x").unwrap();
+    std::fs::write(app.media_root().parent().unwrap().join("outside.txt"), b"x").unwrap();
+    for path in [
+        "/content/%2e%2e/outside.txt",
+        "/content/..%2Foutside.txt",
+        "/content/.secret",
+        "/content/content/missing.mp4",
+        "/content/%2Fetc%2Fpasswd",
+    ] {
+        let (status, _, _) = fetch(&app, &app.url(path), &[]).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(
+            app.media_root().parent().unwrap().join("outside.txt"),
+            app.media_root().join("link.txt"),
+        )
+        .unwrap();
+        assert_eq!(
+            fetch(&app, &app.url("/content/link.txt"), &[]).await.0,
+            404,
+            "symlinks out of the root"
+        );
+    }
+}
+
+#[tokio::test]
+async fn refused_uploads_leave_no_file_and_no_row() {
+    let app = spawn_app_with(|s| s.media.max_upload_bytes = 10_000).await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Heat").await;
+    let big = upload(&app, &admin, &content, "Too big", bytes(50_000), "big.mp4").await;
+    assert_eq!(big.status, 413, "{}", big.body);
+    let missing = json!({"id": uuid::Uuid::new_v4()});
+    let bad = upload(&app, &admin, &missing, "Orphan", bytes(100), "x.mp4").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.body["content"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid pk"),
+        "{}",
+        bad.body
+    );
+    let json_create = app
+        .post(
+            "/api/conmediafile/",
+            &admin,
+            json!({"name": "x", "content": content["id"]}),
+        )
+        .await;
+    assert_eq!(
+        json_create.body,
+        json!({"file": ["No file was submitted."]})
+    );
+    let ok = upload(&app, &admin, &content, "Fine", bytes(100), "fine.mp4").await;
+    assert_eq!(ok.status, 201);
+    let dup = upload(&app, &admin, &content, "Fine", bytes(100), "dup.mp4").await;
+    assert_eq!(
+        dup.body,
+        json!({"name": ["content media file with this name already exists."]})
+    );
+    assert_eq!(app.get("/api/conmediafile/", &admin).await.body["count"], 1);
+    assert_eq!(
+        app.media_files_on_disk().len(),
+        1,
+        "{:?}",
+        app.media_files_on_disk()
+    );
+}
+
+#[tokio::test]
+async fn replacing_and_deleting_manage_the_bytes() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Solaris").await;
+    let first = upload(&app, &admin, &content, "Film", bytes(2000), "film.mp4").await;
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    let patched = app
+        .patch(
+            &format!("/api/conmediafile/{id}/"),
+            &admin,
+            json!({"name": "Film (restored)"}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(
+        patched.body["sha256"], first.body["sha256"],
+        "no new file: bytes kept"
+    );
+    let new_bytes = bytes(3000);
+    let form = Form::new()
+        .text("name", "Film v2")
+        .text("content", content["id"].as_str().unwrap().to_owned())
+        .part("file", Part::bytes(new_bytes.clone()).file_name("film.mkv"));
+    let response = app
+        .client
+        .put(app.url(&format!("/api/conmediafile/{id}/")))
+        .header("Authorization", format!("Token {admin}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let replaced = reply(response).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.body["size"], 3000);
+    let (_, _, body) = fetch(&app, replaced.body["file"].as_str().unwrap(), &[]).await;
+    assert_eq!(body, new_bytes);
+    assert_eq!(app.media_files_on_disk().len(), 1, "the old bytes are gone");
+    let cid = content["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/contents/{cid}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert!(
+        app.media_files_on_disk().is_empty(),
+        "deleting the content removed its bytes"
+    );
+    assert_eq!(
+        app.get(&format!("/api/conmediafile/{id}/"), &admin)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_catalog_streams_for_subscribers_only() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Arrival").await;
+    let cid = content["id"].as_str().unwrap();
+    let artist = content["cast"][0].as_str().unwrap();
+    app.create(
+        &admin,
+        "artconrelation",
+        json!({"artist": artist, "content": cid, "relation": "Director"}),
+    )
+    .await;
+    upload(&app, &admin, &content, "Feature", bytes(500), "feature.mp4").await;
+    let viewer = app.signup("viewer").await;
+    let subscriber = app.signup("subscriber").await;
+    let plan = app
+        .create(&admin, "submodels", json!({"name": "Premium"}))
+        .await;
+    app.create(
+        &admin,
+        "submap",
+        json!({"user": subscriber.id, "plan": plan["id"]}),
+    )
+    .await;
+    assert_eq!(
+        app.send(reqwest::Method::GET, "/api/catalog/", None, None)
+            .await
+            .status,
+        401
+    );
+    let list = app.get("/api/catalog/?search=arrival", &viewer.token).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["count"], 1);
+    let plain = app
+        .get(&format!("/api/catalog/{cid}/"), &viewer.token)
+        .await;
+    assert_eq!(plain.status, 200, "{}", plain.body);
+    assert_eq!(
+        plain.body["credits"],
+        json!([{"artist": artist, "artist_name": "Arrival artist", "relation": "Director"}])
+    );
+    assert_eq!(plain.body["media"][0]["name"], "Feature");
+    assert!(plain.body["media"][0]["stream_url"].is_null());
+    let subscribed = app
+        .get(&format!("/api/catalog/{cid}/"), &subscriber.token)
+        .await;
+    let url = subscribed.body["media"][0]["stream_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(fetch(&app, &url, &[("Range", "bytes=0-9")]).await.0, 206);
+    assert!(
+        app.get(&format!("/api/catalog/{cid}/"), &admin).await.body["media"][0]["stream_url"]
+            .is_string()
+    );
+    assert_eq!(
+        app.get(&format!("/api/contents/{cid}/"), &viewer.token)
+            .await
+            .status,
+        403,
+        "management API stays admin-only"
+    );
+}
