@@ -323,6 +323,11 @@ impl TestApp {
 
     /// SQL statements the server has run so far (from `/metrics`).
     pub async fn queries_run(&self) -> u64 {
+        self.metric("mstream_db_queries_total").await as u64
+    }
+
+    /// The value of an unlabelled sample in `/metrics`.
+    pub async fn metric(&self, name: &str) -> f64 {
         let text = self
             .client
             .get(self.url("/metrics"))
@@ -332,10 +337,11 @@ impl TestApp {
             .text()
             .await
             .expect("text");
+        let prefix = format!("{name} ");
         text.lines()
-            .find_map(|l| l.strip_prefix("mstream_db_queries_total "))
+            .find_map(|l| l.strip_prefix(&prefix))
             .and_then(|n| n.trim().parse().ok())
-            .expect("mstream_db_queries_total in /metrics")
+            .unwrap_or_else(|| panic!("{name} in /metrics"))
     }
 }
 

@@ -15,3 +15,4 @@ mod operations;
 mod ops;
 mod reviews;
 mod seed;
+mod uploads;

@@ -54,6 +54,7 @@ async fn an_upload_is_hashed_stored_and_streamed_with_ranges() {
     let admin = app.admin().await;
     let content = app.content(&admin, "The Matrix").await;
     let data = bytes(300_000);
+    let uploaded_before = app.metric("mstream_upload_bytes_total").await;
     let r = upload(
         &app,
         &admin,
@@ -64,6 +65,8 @@ async fn an_upload_is_hashed_stored_and_streamed_with_ranges() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // Other tests share the process's recorder: at least this upload's bytes.
+    assert!(app.metric("mstream_upload_bytes_total").await - uploaded_before >= 300_000.0);
     assert_eq!(r.body["sha256"], hex::encode(Sha256::digest(&data)));
     assert_eq!(r.body["size"], 300_000);
     assert_eq!(r.body["mime_type"], "video/mp4");

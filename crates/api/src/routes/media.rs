@@ -97,7 +97,9 @@ pub async fn read_upload(
             .map(str::to_owned);
         if name == "file" {
             let file_name = file_name.unwrap_or_default();
-            file = Some(state.services.media.stage(&file_name, &mut part).await?);
+            let staged = state.services.media.stage(&file_name, &mut part).await?;
+            crate::record_upload_bytes(staged.size);
+            file = Some(staged);
             continue;
         }
         let mut text = Vec::new();
