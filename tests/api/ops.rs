@@ -302,9 +302,30 @@ async fn the_openapi_document_describes_every_endpoint() {
         "/user/delete/",
         "/healthz",
         "/readyz",
+        "/metrics",
         "/api/",
+        "/api/schema/",
+        "/api/catalog/",
+        "/api/catalog/{id}/",
+        "/content/{path}",
     ] {
         assert!(paths.contains_key(path), "{path} documented");
+    }
+    let catalog = &paths["/api/catalog/"]["get"];
+    assert_eq!(
+        catalog["parameters"], paths["/api/contents/"]["get"]["parameters"],
+        "the catalog takes the contents' filters, search, ordering and pages"
+    );
+    assert_eq!(
+        catalog["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PaginatedContentList"
+    );
+    let stream = &paths["/content/{path}"];
+    for method in ["get", "head"] {
+        let codes = stream[method]["responses"].as_object().expect("responses");
+        for code in ["200", "206", "304", "403", "404", "416"] {
+            assert!(codes.contains_key(code), "{method} /content/: {code}");
+        }
     }
     let content = &doc["components"]["schemas"]["Content"]["properties"];
     assert_eq!(content["name"]["maxLength"], 70);

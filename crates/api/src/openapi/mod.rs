@@ -4,7 +4,9 @@
 //! `__gte`, `__lt`, `__lte` for numbers and instants), search, ordering and
 //! pagination come from its fields, so the document cannot drift from what
 //! the handlers accept. Only the handful of endpoints that are not
-//! resources (`/user/…`, the probes, the API root) are written by hand.
+//! resources (`/user/…`, the probes, the API root) are written by hand, and
+//! the catalog and `/content/` streaming paths ([`media`]) reuse the content
+//! declaration.
 
 use mstream_kernel::resource::{Derived, Field, Kind, Resource, Write};
 use mstream_kernel::user::USER;
@@ -24,6 +26,8 @@ use utoipa::openapi::{
 };
 
 use crate::routes::root::RESOURCES;
+
+mod media;
 
 const SECURITY: &str = "tokenAuth";
 const JSON: &str = "application/json";
@@ -76,10 +80,10 @@ pub fn document() -> OpenApi {
             .path(format!("/api/{}/{{id}}/", resource.name), member(resource));
         tags.push(Tag::new(resource.name));
     }
-    for (path, item) in hand_written() {
+    for (path, item) in hand_written().into_iter().chain(media::paths()) {
         paths = paths.path(path, item);
     }
-    for (name, schema) in hand_written_schemas() {
+    for (name, schema) in hand_written_schemas().into_iter().chain(media::schemas()) {
         components = components.schema(name, schema);
     }
     OpenApiBuilder::new()

@@ -1,0 +1,226 @@
+//! The paths that are not resources but serve them: the subscribers'
+//! catalog (`/api/catalog/`, SPEC §6), which reuses the content
+//! declaration's list parameters and read shape, and `/content/{path}`,
+//! the signed byte-range stream (SPEC §5).
+
+use mstream_content::CONTENT;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Type};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, PathItem, RefOr, Required, ResponseBuilder, ResponsesBuilder,
+    Schema,
+};
+
+use super::{
+    error, format, list_parameters, nullable, query, response, responses, schema_ref, secured, ty,
+    uri, uuid,
+};
+
+fn catalog_operation(id: &str, summary: &str) -> OperationBuilder {
+    secured(
+        OperationBuilder::new()
+            .operation_id(Some(id))
+            .tag("catalog")
+            .summary(Some(summary)),
+    )
+}
+
+fn path_parameter(
+    name: &str,
+    schema: impl Into<RefOr<Schema>>,
+    description: &str,
+) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .schema(Some(schema))
+        .description(Some(description))
+        .build()
+}
+
+/// `CatalogEntry`: a content plus its credits and playable media.
+pub(super) fn schemas() -> Vec<(&'static str, RefOr<Schema>)> {
+    let credit = ObjectBuilder::new()
+        .property("artist", uuid())
+        .required("artist")
+        .property("artist_name", ty(Type::String))
+        .required("artist_name")
+        .property("relation", ty(Type::String))
+        .required("relation");
+    let media = ObjectBuilder::new()
+        .property("id", uuid())
+        .required("id")
+        .property("name", ty(Type::String))
+        .required("name")
+        .property("mime_type", ty(Type::String))
+        .required("mime_type")
+        .property("size", format(ty(Type::Integer), KnownFormat::Int64))
+        .required("size")
+        .property(
+            "stream_url",
+            uri(nullable(Type::String)).description(Some(
+                "Signed `/content/` URL for admins and subscribers; null for everyone else.",
+            )),
+        )
+        .required("stream_url");
+    let extra = ObjectBuilder::new()
+        .property("credits", ArrayBuilder::new().items(credit))
+        .required("credits")
+        .property("media", ArrayBuilder::new().items(media))
+        .required("media");
+    let entry = AllOfBuilder::new()
+        .item(schema_ref("Content"))
+        .item(extra)
+        .description(Some("A content as the subscribers' catalog shows it."));
+    vec![("CatalogEntry", entry.into())]
+}
+
+pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
+    let list = catalog_operation("catalog_list", "Browse contents (any signed-in user)")
+        .parameters(Some(list_parameters(&CONTENT)))
+        .responses(responses(
+            (
+                200,
+                response("A page.", Some(schema_ref("PaginatedContentList"))),
+            ),
+            &[400, 401, 404, 429],
+        ));
+    let detail = catalog_operation(
+        "catalog_retrieve",
+        "One content with its credits and media (stream URLs for subscribers)",
+    )
+    .parameter(path_parameter("id", uuid(), "The content's id."))
+    .responses(responses(
+        (
+            200,
+            response("The content.", Some(schema_ref("CatalogEntry"))),
+        ),
+        &[401, 404, 429],
+    ));
+    vec![
+        (
+            "/api/catalog/",
+            PathItem::new(HttpMethod::Get, list.build()),
+        ),
+        (
+            "/api/catalog/{id}/",
+            PathItem::new(HttpMethod::Get, detail.build()),
+        ),
+        ("/content/{path}", stream()),
+    ]
+}
+
+/// `GET|HEAD /content/{path}`: no token; the signature in the query is the
+/// grant (unless media are public).
+fn stream() -> PathItem {
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .schema(Some(ty(Type::String)))
+            .description(Some(description))
+            .build()
+    };
+    let parameters = vec![
+        path_parameter(
+            "path",
+            ty(Type::String),
+            "The stored path, as in a media file's `file` URL (e.g. `content/<uuid>.mp4`).",
+        ),
+        query(
+            "expires",
+            format(ty(Type::Integer), KnownFormat::Int64),
+            Some("Unix seconds after which the URL no longer works.".into()),
+        ),
+        query(
+            "signature",
+            ty(Type::String),
+            Some("Hex HMAC-SHA256 over the path and `expires`.".into()),
+        ),
+        header("Range", "One byte range, e.g. `bytes=0-65535`."),
+        header(
+            "If-Range",
+            "An ETag or date: the range applies only if it still matches.",
+        ),
+        header("If-None-Match", "An ETag: `304` when it still matches."),
+        header(
+            "If-Modified-Since",
+            "A date: `304` when not modified since.",
+        ),
+    ];
+    let bytes = || {
+        ContentBuilder::new()
+            .schema(Some(format(ty(Type::String), KnownFormat::Binary)))
+            .build()
+    };
+    let described = |text: &str| {
+        HeaderBuilder::new()
+            .schema(Some(ty(Type::String)))
+            .description(Some(text))
+            .build()
+    };
+    let whole = ResponseBuilder::new()
+        .description("The whole file.")
+        .content("application/octet-stream", bytes())
+        .header("Accept-Ranges", described("`bytes`"))
+        .header(
+            "ETag",
+            described("Validator for `If-None-Match`/`If-Range`."),
+        )
+        .header(
+            "Last-Modified",
+            described("Validator for `If-Modified-Since`."),
+        )
+        .build();
+    let part = ResponseBuilder::new()
+        .description("The requested range.")
+        .content("application/octet-stream", bytes())
+        .header("Content-Range", described("`bytes first-last/size`"))
+        .build();
+    let operation = |id: &str, summary: &str| {
+        OperationBuilder::new()
+            .operation_id(Some(id))
+            .tag("media")
+            .summary(Some(summary))
+            .securities(Some(
+                Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
+            ))
+            .parameters(Some(parameters.clone()))
+            .responses(
+                ResponsesBuilder::new()
+                    .response("200", whole.clone())
+                    .response("206", part.clone())
+                    .response("304", ResponseBuilder::new().description("Not modified."))
+                    .response(
+                        "403",
+                        error(403).description("Missing, bad or expired signature."),
+                    )
+                    .response("404", error(404))
+                    .response(
+                        "416",
+                        ResponseBuilder::new()
+                            .description("The range is not satisfiable.")
+                            .header("Content-Range", described("`bytes */size`")),
+                    )
+                    .build(),
+            )
+            .build()
+    };
+    let mut item = PathItem::new(
+        HttpMethod::Get,
+        operation(
+            "content_stream",
+            "Stream a media file (signed URL; byte ranges)",
+        ),
+    );
+    item.merge_operations(PathItem::new(
+        HttpMethod::Head,
+        operation(
+            "content_stream_head",
+            "The headers of a media file's stream",
+        ),
+    ));
+    item
+}
