@@ -263,11 +263,12 @@ async fn an_admin_uploads_media_and_plays_it() {
         b.account("editor", true).await;
         let token = b.token("editor").await;
         b.app.content(&token, "Big Buck Bunny").await;
-        let dir = tempfile::tempdir().expect("dir");
-        let file = dir.path().join("clip.mp4");
-        // Not a playable movie, but real bytes with a video extension: what
-        // is checked is the upload, the signed URL and byte-range serving.
-        std::fs::write(&file, vec![7u8; 3 * 1024 * 1024]).expect("file");
+        // A real 4-second H.264 clip (160×120, made with ffmpeg's test
+        // pattern), so the page must actually decode and seek it.
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/browser/fixtures/clip.mp4")
+            .canonicalize()
+            .expect("the video fixture");
 
         b.open("/admin/").await;
         b.sign_in("editor", PASSWORD).await;
@@ -298,6 +299,44 @@ async fn an_admin_uploads_media_and_plays_it() {
             .await
             .expect("range request");
         assert_eq!(status.json(), &json!(206), "seeking needs byte ranges");
+        // The browser decodes the first frame from the signed URL, then
+        // seeks (byte ranges again) and has a frame at the new position.
+        let played = b
+            .driver
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                const v = document.querySelector('video#player');
+                const report = (stage) => done({stage, ready: v.readyState,
+                    time: v.currentTime, duration: v.duration,
+                    error: v.error && v.error.code});
+                const timer = setTimeout(() => report('timeout'), 15000);
+                const seek = () => {
+                    v.addEventListener('seeked', () => {
+                        const check = () => v.readyState >= 2
+                            ? (clearTimeout(timer), report('seeked'))
+                            : setTimeout(check, 20);
+                        check();
+                    }, {once: true});
+                    v.currentTime = 2.5;
+                };
+                v.addEventListener('error', () => report('error'));
+                if (v.readyState >= 2) { seek(); }
+                else { v.addEventListener('loadeddata', seek, {once: true}); v.load(); }"#,
+                vec![],
+            )
+            .await
+            .expect("playback script");
+        let played = played.json();
+        assert_eq!(played["stage"], "seeked", "{played}");
+        assert!(played["ready"].as_u64().unwrap_or(0) >= 2, "{played}");
+        assert!(
+            (played["time"].as_f64().unwrap_or(0.0) - 2.5).abs() < 0.5,
+            "{played}"
+        );
+        assert!(
+            (played["duration"].as_f64().unwrap_or(0.0) - 4.0).abs() < 0.5,
+            "{played}"
+        );
         b.shot("media-detail").await;
         b
     })
