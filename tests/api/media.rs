@@ -76,6 +76,7 @@ async fn an_upload_is_hashed_stored_and_streamed_with_ranges() {
         url.starts_with(&format!("{}/content/content/", app.base)) && url.contains(".mp4?expires="),
         "{url}"
     );
+    let streamed_before = app.metric("mstream_stream_bytes_total").await;
     let (status, headers, body) = fetch(&app, &url, &[]).await;
     assert_eq!((status, body.len()), (200, data.len()));
     assert_eq!(body, data);
@@ -85,6 +86,10 @@ async fn an_upload_is_hashed_stored_and_streamed_with_ranges() {
     assert_eq!(status, 206);
     assert_eq!(headers["content-range"], "bytes 1000-1999/300000");
     assert_eq!(body, &data[1000..2000]);
+    assert!(
+        app.metric("mstream_stream_bytes_total").await - streamed_before >= 301_000.0,
+        "the whole file and the range are counted as streamed"
+    );
     let (status, _, _) = fetch(&app, &url, &[("Range", "bytes=400000-")]).await;
     assert_eq!(status, 416);
     let etag = headers["etag"].to_str().unwrap().to_owned();

@@ -96,6 +96,41 @@ pub fn record_stream_bytes(bytes: u64) {
     metrics::counter!(STREAM_BYTES).increment(bytes);
 }
 
+/// A response body that counts its bytes into
+/// [`STREAM_BYTES`] as they are handed to the connection, so a player that
+/// stops after the first megabyte of a 2 GiB file counts one megabyte, not
+/// the file's size. Its size is the inner body's, so `Content-Length` is
+/// kept.
+pub struct CountedBody<B> {
+    inner: B,
+}
+
+impl<B> CountedBody<B> {
+    /// Counts what `inner` yields.
+    pub fn new(inner: B) -> Self {
+        Self { inner }
+    }
+}
+
+impl<B: MessageBody + Unpin> MessageBody for CountedBody<B> {
+    type Error = B::Error;
+
+    fn size(&self) -> actix_web::body::BodySize {
+        self.inner.size()
+    }
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.get_mut().inner).poll_next(cx);
+        if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
+            record_stream_bytes(chunk.len() as u64);
+        }
+        polled
+    }
+}
+
 /// The Prometheus text of the process's metrics (empty without a recorder).
 pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()

@@ -3,6 +3,7 @@
 
 use actix_files::NamedFile;
 use actix_multipart::Multipart;
+use actix_web::body::MessageBody;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -14,6 +15,7 @@ use super::{method_not_allowed, path_id};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::list::{absolute, envelope, query_pairs};
+use crate::observe::CountedBody;
 use crate::AppState;
 
 /// Registers `/content/` and `/api/catalog/` (before the generic
@@ -177,16 +179,8 @@ async fn stream(
             let response = file
                 .use_etag(true)
                 .use_last_modified(true)
-                .into_response(&req);
-            if let Some(length) = response
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-            {
-                if let Ok(bytes) = length.parse::<u64>() {
-                    crate::record_stream_bytes(bytes);
-                }
-            }
+                .into_response(&req)
+                .map_body(|_, body| CountedBody::new(body).boxed());
             Ok(response)
         }
         _ => Err(ApiError::not_found()),
