@@ -74,6 +74,54 @@ async fn anonymous_callers_are_throttled_by_address_not_signed_in_ones() {
     }
 }
 
+/// `n` concurrent GETs of `path` with `token`, over separate connections;
+/// returns the statuses.
+async fn burst(app: &TestApp, path: &str, token: &str, n: usize) -> Vec<u16> {
+    let requests = (0..n).map(|_| {
+        // A client per request: its own connection, as separate devices.
+        let client = reqwest::Client::new();
+        let url = app.url(path);
+        let token = token.to_owned();
+        async move {
+            client
+                .get(url)
+                .header("Authorization", format!("Token {token}"))
+                .send()
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    });
+    futures_util::future::join_all(requests).await
+}
+
+#[tokio::test]
+async fn concurrent_bursts_get_exactly_their_budget_each() {
+    let app = spawn_app_with(|s| s.throttle.user_per_minute = 10).await;
+    let alice = app.signup("alice").await;
+    let alice_phone = login(&app, "alice").await;
+    let bob = app.signup("bob").await;
+    // Alice (two devices) and Bob fire at once: 60 requests in flight.
+    let (laptop, phone, bob_statuses) = tokio::join!(
+        burst(&app, "/user/me/", &alice.token, 20),
+        burst(&app, "/api/reviews/", &alice_phone, 20),
+        burst(&app, "/user/me/", &bob.token, 20),
+    );
+    let count = |statuses: &[u16], code: u16| statuses.iter().filter(|s| **s == code).count();
+    let alice_statuses: Vec<u16> = laptop.into_iter().chain(phone).collect();
+    assert_eq!(
+        (count(&alice_statuses, 200), count(&alice_statuses, 429)),
+        (10, 30),
+        "alice's budget is shared by her tokens: {alice_statuses:?}"
+    );
+    assert_eq!(
+        (count(&bob_statuses, 200), count(&bob_statuses, 429)),
+        (10, 10),
+        "bob's budget is untouched by alice's burst: {bob_statuses:?}"
+    );
+}
+
 async fn anonymous_from(app: &TestApp, forwarded_for: &str) -> u16 {
     app.client
         .get(app.url("/api/"))
