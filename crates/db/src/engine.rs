@@ -141,7 +141,7 @@ pub fn records_where<R: DbRow>(
         .push(" t WHERE t.")
         .push(column)
         .push(" IN ");
-    sql.bind_list(ids.iter().copied());
+    sql.bind_in(ids.iter().copied());
     sql.push(" ORDER BY t.created ASC, t.id ASC");
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
     attach_derived(conn, table, &mut records)?;
@@ -185,13 +185,13 @@ fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
                 .push(" FROM ")
                 .push(link.table);
             sql.push(" WHERE ").push(link.target).push(" IN ");
-            sql.bind_list(binds).push(")");
+            sql.bind_in(binds).push(")");
         } else if let Some(column) = table.column(filter.field.name) {
             and(sql);
             sql.push("t.").push(column.column);
             match filter.lookup {
                 Lookup::Exact => {
-                    sql.push(" IN ").bind_list(binds);
+                    sql.push(" IN ").bind_in(binds);
                 }
                 range => {
                     sql.push(match range {
@@ -334,7 +334,7 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
         sql.push(" WHERE l.")
             .push(link.owner)
             .push(" IN ")
-            .bind_list(ids.iter().copied());
+            .bind_in(ids.iter().copied());
         sql.push(" ORDER BY x.")
             .push(link.label.column)
             .push(", x.id");
@@ -373,7 +373,7 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
                     .push(" AS label FROM ");
                 sql.push(label.table)
                     .push(" WHERE id IN ")
-                    .bind_list(dedup(targets));
+                    .bind_in(dedup(targets));
                 let labels: HashMap<String, String> = sql
                     .load::<LabelRow>(conn)?
                     .into_iter()
@@ -405,7 +405,7 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
                     .push(" WHERE ")
                     .push(owner)
                     .push(" IN ")
-                    .bind_list(ids.iter().copied());
+                    .bind_in(ids.iter().copied());
                 sql.push(" ORDER BY 2");
                 let mut by_owner: HashMap<String, Vec<String>> = HashMap::new();
                 for row in sql.load::<LabelRow>(conn)? {
@@ -472,7 +472,7 @@ pub fn missing_references(
         sql.push("SELECT id FROM ")
             .push(target_table)
             .push(" WHERE id IN ")
-            .bind_list(wanted.iter().copied());
+            .bind_in(wanted.iter().copied());
         let found: Vec<String> = sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect();
         if let Some(missing) = wanted
             .iter()
@@ -622,7 +622,7 @@ pub fn column_values(
         .push(table)
         .push(" WHERE ")
         .push(column);
-    sql.push(" IN ").bind_list(ids.iter().copied());
+    sql.push(" IN ").bind_in(ids.iter().copied());
     Ok(sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
 }
 
