@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mstream_db::{AnyConn, DbPool};
+use tokio::sync::Semaphore;
 
 use crate::error::{ServiceError, ServiceResult};
 
@@ -40,13 +41,20 @@ pub struct Ctx {
 struct Inner {
     pool: DbPool,
     config: ServiceConfig,
+    /// One permit per pooled connection.
+    connections: Arc<Semaphore>,
 }
 
 impl Ctx {
     /// Wraps a pool and settings.
     pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
+        let connections = Arc::new(Semaphore::new(pool.max_size() as usize));
         Self {
-            inner: Arc::new(Inner { pool, config }),
+            inner: Arc::new(Inner {
+                pool,
+                config,
+                connections,
+            }),
         }
     }
 
@@ -67,8 +75,17 @@ impl Ctx {
         T: Send + 'static,
         F: FnOnce(&mut AnyConn) -> ServiceResult<T> + Send + 'static,
     {
+        // Wait for a free connection here, asynchronously: a request beyond
+        // the pool's size then costs a queued future, not a blocking thread
+        // parked on the pool's lock (under load those threads and their
+        // wake-ups were a large share of the CPU).
+        let permit = Arc::clone(&self.inner.connections)
+            .acquire_owned()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("connection gate closed: {e}")))?;
         let pool = self.inner.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = pool.get()?;
             work(&mut conn)
         })
