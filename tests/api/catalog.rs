@@ -263,6 +263,56 @@ async fn equal_sort_keys_never_repeat_or_skip_rows_across_pages() {
 }
 
 #[tokio::test]
+async fn searches_are_counted_ordered_and_paged_like_any_list() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    contents_sharing_relations(&app, &admin, 7, "a quiet saga").await;
+    let other = app.content(&admin, "Unrelated").await;
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let r = app
+            .get(
+                &format!("/api/contents/?search=SAGA&ordering=-name&page_size=3&page={page}"),
+                &admin,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["count"], 7);
+        assert_eq!(
+            r.body["next"].is_null(),
+            page == 3,
+            "page {page}: {}",
+            r.body
+        );
+        assert_eq!(r.body["previous"].is_null(), page == 1);
+        assert!(
+            r.body["results"][0]["genre_name"].is_array(),
+            "derived fields"
+        );
+        seen.extend(names(&r.body));
+    }
+    assert_eq!(seen, ["c6", "c5", "c4", "c3", "c2", "c1", "c0"]);
+    let past = app
+        .get("/api/contents/?search=saga&page_size=3&page=4", &admin)
+        .await;
+    assert_eq!(past.status, 404);
+    assert_eq!(past.body, json!({"detail": "Invalid page."}));
+    // Search and filters together: the filter narrows the matches.
+    let r = app
+        .get(
+            &format!(
+                "/api/contents/?search=saga&type={}",
+                other["type"].as_str().unwrap()
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(r.body["count"], 0, "{}", r.body);
+    let none = app.get("/api/contents/?search=zzzz", &admin).await;
+    assert_eq!((none.status, none.body["count"].clone()), (200, json!(0)));
+}
+
+#[tokio::test]
 async fn cascades_follow_the_seed() {
     let app = spawn_app().await;
     let admin = app.admin().await;
