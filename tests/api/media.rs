@@ -105,6 +105,59 @@ async fn an_upload_is_hashed_stored_and_streamed_with_ranges() {
 }
 
 #[tokio::test]
+async fn every_kind_of_range_returns_exactly_the_right_bytes() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Stalker").await;
+    // Larger than a streaming chunk (512 KiB) and than a prefetched range.
+    let size = 1_300_000;
+    let data = bytes(size);
+    let r = upload(&app, &admin, &content, "Film", data.clone(), "film.mp4").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    let (status, headers, body) = fetch(&app, &url, &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-length"], size.to_string().as_str());
+    assert!(body == data, "the whole file, across chunks");
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    for (range, first, last) in [
+        ("bytes=0-0", 0, 0),
+        ("bytes=524287-524288", 524_287, 524_288),
+        ("bytes=100000-1200000", 100_000, 1_200_000),
+        ("bytes=1000-", 1000, size - 1),
+        ("bytes=-500", size - 500, size - 1),
+        ("bytes=1299999-5000000", size - 1, size - 1),
+    ] {
+        let (status, headers, body) = fetch(&app, &url, &[("Range", range)]).await;
+        assert_eq!(status, 206, "{range}");
+        assert_eq!(
+            headers["content-range"],
+            format!("bytes {first}-{last}/{size}").as_str(),
+            "{range}"
+        );
+        assert_eq!(
+            headers["content-length"],
+            (last - first + 1).to_string().as_str()
+        );
+        assert!(body == data[first..=last], "{range}: wrong bytes");
+    }
+    // A stale If-Range validator: the whole file, not the range.
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("Range", "bytes=0-9"), ("If-Range", "\"stale\"")],
+    )
+    .await;
+    assert_eq!((status, body.len()), (200, size));
+    let (status, _, body) =
+        fetch(&app, &url, &[("Range", "bytes=10-19"), ("If-Range", &etag)]).await;
+    assert_eq!((status, body), (206, data[10..20].to_vec()));
+    let (status, headers, _) = fetch(&app, &url, &[("Range", "bytes=2000000-")]).await;
+    assert_eq!(status, 416);
+    assert_eq!(headers["content-range"], format!("bytes */{size}").as_str());
+}
+
+#[tokio::test]
 async fn media_urls_need_a_valid_unexpired_signature() {
     let app = spawn_app().await;
     let admin = app.admin().await;

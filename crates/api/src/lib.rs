@@ -5,6 +5,7 @@
 pub mod body;
 pub mod caller;
 pub mod error;
+pub mod file_body;
 pub mod list;
 pub mod observe;
 pub mod openapi;

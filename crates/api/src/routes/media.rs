@@ -1,9 +1,7 @@
 //! Media: multipart uploads for `/api/conmediafile/`, signed byte-range
 //! streaming under `/content/`, and the subscribers' catalog (`/api/catalog/`).
 
-use actix_files::NamedFile;
 use actix_multipart::Multipart;
-use actix_web::body::MessageBody;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -14,8 +12,8 @@ use serde_json::{json, Map, Value as Json};
 use super::{method_not_allowed, path_id};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::file_body;
 use crate::list::{absolute, envelope, query_pairs};
-use crate::observe::CountedBody;
 use crate::AppState;
 
 /// Registers `/content/` and `/api/catalog/` (before the generic
@@ -171,18 +169,18 @@ async fn stream(
         ));
     }
     let root = media.config().root.clone();
-    let file = web::block(move || resolve(&root, &requested).map(NamedFile::open))
-        .await
-        .map_err(|_| ApiError::not_found())?;
-    match file {
-        Some(Ok(file)) => {
-            let response = file
-                .use_etag(true)
-                .use_last_modified(true)
-                .into_response(&req)
-                .map_body(|_, body| CountedBody::new(body).boxed());
-            Ok(response)
-        }
+    let range = (req.method() == actix_web::http::Method::GET)
+        .then(|| req.headers().get(header::RANGE))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let opened = web::block(move || {
+        resolve(&root, &requested).map(|path| file_body::open(&path, range.as_deref()))
+    })
+    .await
+    .map_err(|_| ApiError::not_found())?;
+    match opened {
+        Some(Ok(opened)) => Ok(file_body::respond(&req, opened)),
         _ => Err(ApiError::not_found()),
     }
 }

@@ -1,0 +1,128 @@
+//! The bytes of a `/content/` response. actix-files decides the status and
+//! headers (ranges, validators, conditionals); this module supplies the
+//! body with fewer trips to the blocking pool than actix-files' reader,
+//! which makes one trip per 64 KiB:
+//!
+//! - a small single range (a player's seek, ≤ [`PREFETCH_MAX`]) is read in
+//!   the same blocking call that opens the file, so the whole request costs
+//!   one trip;
+//! - anything larger is read in [`CHUNK`]-sized pieces, one trip each.
+//!
+//! The file is never read on an async worker.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use actix_files::{HttpRange, NamedFile};
+use actix_web::body::{BoxBody, MessageBody, SizedStream};
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::observe::CountedBody;
+
+/// Largest range read together with the open.
+pub const PREFETCH_MAX: u64 = 256 * 1024;
+/// Bytes read per blocking call when streaming.
+pub const CHUNK: u64 = 512 * 1024;
+
+/// An opened media file, and the requested range when it was small enough
+/// to read at once.
+pub struct Opened {
+    file: NamedFile,
+    prefetched: Option<(u64, Bytes)>,
+}
+
+/// Opens `path` (blocking: call on the blocking pool) and, when `range`
+/// (the request's `Range` header of a GET) asks for one small range, reads
+/// it.
+pub fn open(path: &Path, range: Option<&str>) -> std::io::Result<Opened> {
+    let file = NamedFile::open(path)?;
+    let size = file.metadata().len();
+    let wanted = range
+        .and_then(|r| HttpRange::parse(r, size).ok())
+        .filter(|ranges| ranges.len() == 1)
+        .and_then(|ranges| ranges.first().copied())
+        .filter(|r| r.length > 0 && r.length <= PREFETCH_MAX);
+    let prefetched = match wanted {
+        Some(r) => {
+            let mut buf = vec![0; usize::try_from(r.length).unwrap_or(0)];
+            file.file().read_exact_at(&mut buf, r.start)?;
+            Some((r.start, Bytes::from(buf)))
+        }
+        None => None,
+    };
+    Ok(Opened { file, prefetched })
+}
+
+/// The response for `req`: actix-files' status and headers, this module's
+/// body, counted into the streamed-bytes metric.
+pub fn respond(req: &HttpRequest, opened: Opened) -> HttpResponse {
+    let Opened { file, prefetched } = opened;
+    let size = file.metadata().len();
+    let reader = file.file().try_clone().ok();
+    let response = file
+        .use_etag(true)
+        .use_last_modified(true)
+        .into_response(req);
+    let Some((offset, length)) = served_span(&response, size) else {
+        // 304, 412, 416: no file bytes.
+        return response;
+    };
+    let body = match (prefetched, reader) {
+        (Some((start, bytes)), _) if start == offset && bytes.len() as u64 == length => {
+            BoxBody::new(bytes)
+        }
+        (_, Some(reader)) => SizedStream::new(length, chunks(reader, offset, length)).boxed(),
+        // No second handle: actix-files' own reader serves it.
+        (_, None) => return response.map_body(|_, body| CountedBody::new(body).boxed()),
+    };
+    response.map_body(|_, _| CountedBody::new(body).boxed())
+}
+
+/// The bytes a 200 or 206 response carries: `(offset, length)`.
+fn served_span(response: &HttpResponse, size: u64) -> Option<(u64, u64)> {
+    match response.status() {
+        StatusCode::OK => Some((0, size)),
+        StatusCode::PARTIAL_CONTENT => {
+            let range = response
+                .headers()
+                .get(header::CONTENT_RANGE)?
+                .to_str()
+                .ok()?
+                .strip_prefix("bytes ")?;
+            let (span, _) = range.split_once('/')?;
+            let (first, last) = span.split_once('-')?;
+            let (first, last) = (first.parse::<u64>().ok()?, last.parse::<u64>().ok()?);
+            Some((first, last.checked_sub(first)?.checked_add(1)?))
+        }
+        _ => None,
+    }
+}
+
+/// `length` bytes of `file` from `offset`, [`CHUNK`] at a time, each read
+/// on the blocking pool.
+fn chunks(
+    file: File,
+    offset: u64,
+    length: u64,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::try_unfold(
+        (Some(file), offset, length),
+        |(file, offset, left)| async move {
+            let Some(file) = file.filter(|_| left > 0) else {
+                return Ok(None);
+            };
+            let n = left.min(CHUNK);
+            let (file, bytes) = web::block(move || {
+                let mut buf = vec![0; usize::try_from(n).unwrap_or(0)];
+                file.read_exact_at(&mut buf, offset)?;
+                Ok::<_, std::io::Error>((file, Bytes::from(buf)))
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            Ok(Some((bytes, (Some(file), offset + n, left - n))))
+        },
+    )
+}
