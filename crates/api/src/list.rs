@@ -2,7 +2,6 @@
 
 use actix_web::HttpRequest;
 use mstream_service::catalog::Listed;
-use serde_json::{json, Value as Json};
 
 /// The query string as ordered pairs, repeats kept.
 pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
@@ -41,16 +40,27 @@ pub fn absolute(req: &HttpRequest, path: &str) -> String {
     format!("{}{}", origin(req), path)
 }
 
+/// DRF's page envelope, serialised straight into the response body.
+#[derive(serde::Serialize)]
+pub struct Envelope<T> {
+    count: u64,
+    next: Option<String>,
+    previous: Option<String>,
+    results: Vec<T>,
+}
+
 /// DRF's page envelope: `{count, next, previous, results}` with absolute
 /// next/previous URLs that keep every other query parameter.
-pub fn envelope(req: &HttpRequest, listed: Listed, results: Vec<Json>) -> Json {
+pub fn envelope<T: serde::Serialize>(
+    req: &HttpRequest,
+    listed: &Listed,
+    results: Vec<T>,
+) -> Envelope<T> {
     let pairs = query_pairs(req);
     let page = listed.page.number;
     let last = listed.page.last_for(listed.count);
-    let link = |target: Option<u64>| -> Json {
-        let Some(target) = target else {
-            return Json::Null;
-        };
+    let link = |target: Option<u64>| -> Option<String> {
+        let target = target?;
         let mut kept: Vec<(String, String)> =
             pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
         if target > 1 {
@@ -58,7 +68,7 @@ pub fn envelope(req: &HttpRequest, listed: Listed, results: Vec<Json>) -> Json {
         }
         let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
         let path = req.path();
-        Json::String(if query.is_empty() {
+        Some(if query.is_empty() {
             absolute(req, path)
         } else {
             absolute(req, &format!("{path}?{query}"))
@@ -66,10 +76,10 @@ pub fn envelope(req: &HttpRequest, listed: Listed, results: Vec<Json>) -> Json {
     };
     let next = (page < last).then_some(page + 1);
     let previous = (page > 1).then(|| (page - 1).min(last));
-    json!({
-        "count": listed.count,
-        "next": link(next),
-        "previous": link(previous),
-        "results": results,
-    })
+    Envelope {
+        count: listed.count,
+        next: link(next),
+        previous: link(previous),
+        results,
+    }
 }

@@ -193,11 +193,7 @@ async fn catalog_list(
     let pairs = query_pairs(&req);
     let mut listed = state.services.catalog.browse(&caller.actor, pairs).await?;
     let records = std::mem::take(&mut listed.records);
-    let results = records
-        .into_iter()
-        .map(|r| serde_json::to_value(&r).unwrap_or(Json::Null))
-        .collect();
-    Ok(HttpResponse::Ok().json(envelope(&req, listed, results)))
+    Ok(HttpResponse::Ok().json(envelope(&req, &listed, records)))
 }
 
 async fn catalog_detail(

@@ -65,7 +65,7 @@ fn present(
     state: &AppState,
     resource: &mstream_kernel::Resource,
     mut record: Record,
-) -> Json {
+) -> Record {
     for field in resource.fields.iter().filter(|f| f.kind == Kind::File) {
         if let Some(path) = record.text(field.name).map(str::to_owned) {
             record.set(
@@ -74,7 +74,7 @@ fn present(
             );
         }
     }
-    serde_json::to_value(&record).unwrap_or(Json::Null)
+    record
 }
 
 fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
@@ -85,15 +85,18 @@ fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
     }
 }
 
-fn page(req: &HttpRequest, state: &AppState, endpoint: Endpoint, listed: Listed) -> HttpResponse {
+fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    endpoint: Endpoint,
+    mut listed: Listed,
+) -> HttpResponse {
     let resource = resource_of(endpoint);
-    let results = listed
-        .records
-        .clone()
+    let results: Vec<Record> = std::mem::take(&mut listed.records)
         .into_iter()
         .map(|r| present(req, state, resource, r))
         .collect();
-    HttpResponse::Ok().json(envelope(req, listed, results))
+    HttpResponse::Ok().json(envelope(req, &listed, results))
 }
 
 async fn list(

@@ -59,7 +59,7 @@ impl Timestamp {
 
     /// The wire form, always with six fractional digits and `Z`.
     pub fn to_rfc3339(&self) -> String {
-        self.0.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        self.to_string()
     }
 
     /// Seconds since the Unix epoch.
@@ -68,15 +68,30 @@ impl Timestamp {
     }
 }
 
+/// The wire form, written from the date's fields (a `format` string is
+/// parsed again on every call, which showed in list profiles).
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_rfc3339())
+        use chrono::{Datelike, Timelike};
+        let (date, time) = (self.0.date_naive(), self.0.time());
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            date.year(),
+            date.month(),
+            date.day(),
+            time.hour(),
+            time.minute(),
+            time.second(),
+            // A leap second's nanoseconds run past 10⁹; keep six digits.
+            (time.nanosecond() / 1_000).min(999_999)
+        )
     }
 }
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+        s.collect_str(self)
     }
 }
 
