@@ -680,6 +680,16 @@ pub fn column_values(
     Ok(sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect())
 }
 
+/// Refreshes the planner's statistics after a bulk load. PostgreSQL plans
+/// from them (without, a fresh catalog's joins were planned as scans and
+/// planning alone cost milliseconds) and autovacuum would only catch up
+/// later; on SQLite it records index selectivity for the planner too.
+pub fn refresh_statistics(conn: &mut AnyConn) -> DbResult<()> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("ANALYZE")?;
+    Ok(())
+}
+
 /// How many rows `table` holds.
 pub fn count_rows(conn: &mut AnyConn, table: &str) -> DbResult<i64> {
     let mut sql = Sql::new(conn);

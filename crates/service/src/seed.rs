@@ -519,6 +519,7 @@ pub fn seed(
         rows,
         progress,
     )?;
+    mstream_db::engine::refresh_statistics(conn)?;
     Ok(Seeded {
         contents: plan.contents,
         artists: plan.artists,
