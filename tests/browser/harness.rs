@@ -219,14 +219,22 @@ impl Browser {
     /// for `search`.
     pub async fn pick(&self, field: &str, search: &str, label: &str) {
         self.fill(&format!("#f-{field}"), search).await;
-        self.find_text(
-            &format!(".picker[data-field='{field}'] button.option"),
-            label,
-        )
-        .await
-        .click()
-        .await
-        .expect("pick");
+        let option = format!(".picker[data-field='{field}'] button.option");
+        // The options are re-rendered as each search answers (the one on
+        // focus, then the typed one), so an option found a moment ago may
+        // have been replaced: find it again.
+        for attempt in 1.. {
+            match self.find_text(&option, label).await.click().await {
+                Ok(()) => break,
+                Err(e)
+                    if attempt < 20
+                        && matches!(
+                            e.as_inner(),
+                            thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                        ) => {}
+                Err(e) => panic!("pick {label:?} in {field}: {e}"),
+            }
+        }
         self.find_text(&format!(".picker[data-field='{field}'] .chip"), label)
             .await;
     }

@@ -126,12 +126,19 @@ export function picker(field, { id, onChange } = {}) {
     chosen = many ? chosen.filter((c) => c.id !== item.id).concat([item]) : [item];
     render();
     input.value = '';
-    options.hidden = true;
+    close();
     changed();
   };
 
   let seq = 0;
   let timer = null;
+  // Closing also forgets pending and in-flight searches, whose answers
+  // would otherwise reopen the list over the form after a choice.
+  const close = () => {
+    clearTimeout(timer);
+    seq += 1;
+    options.hidden = true;
+  };
   const search = async () => {
     const mine = ++seq;
     const q = input.value.trim();
@@ -141,7 +148,8 @@ export function picker(field, { id, onChange } = {}) {
     try {
       page = await api.get(`${path(field.to)}?${qs}`);
     } catch (e) {
-      if (mine === seq) options.replaceChildren(h('li', { class: 'empty' }, e.message));
+      if (mine !== seq) return;
+      options.replaceChildren(h('li', { class: 'empty' }, e.message));
       options.hidden = false;
       return;
     }
@@ -154,7 +162,7 @@ export function picker(field, { id, onChange } = {}) {
   input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(search, 200); });
   input.addEventListener('focus', search);
   input.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') options.hidden = true;
+    if (e.key === 'Escape') close();
     if (e.key === 'Enter') {
       e.preventDefault();
       const first = options.querySelector('button.option');
@@ -162,7 +170,7 @@ export function picker(field, { id, onChange } = {}) {
     }
   });
   el.addEventListener('focusout', (e) => {
-    if (!el.contains(e.relatedTarget)) options.hidden = true;
+    if (!el.contains(e.relatedTarget)) close();
   });
 
   return {
