@@ -4,16 +4,15 @@
 //! the signed byte-range stream (SPEC §5).
 
 use mstream_content::CONTENT;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterIn};
 use utoipa::openapi::schema::{AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Type};
 use utoipa::openapi::{
-    ContentBuilder, HeaderBuilder, PathItem, RefOr, Required, ResponseBuilder, ResponsesBuilder,
-    Schema,
+    ContentBuilder, HeaderBuilder, PathItem, RefOr, ResponseBuilder, ResponsesBuilder, Schema,
 };
 
 use super::{
-    error, format, list_parameters, nullable, query, response, responses, schema_ref, secured, ty,
-    uri, uuid,
+    error, format, list_parameters, nullable, parameter, query, response, responses, schema_ref,
+    secured, ty, uri, uuid,
 };
 
 fn catalog_operation(id: &str, summary: &str) -> OperationBuilder {
@@ -30,13 +29,12 @@ fn path_parameter(
     schema: impl Into<RefOr<Schema>>,
     description: &str,
 ) -> utoipa::openapi::path::Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Path)
-        .required(Required::True)
-        .schema(Some(schema))
-        .description(Some(description))
-        .build()
+    parameter(
+        ParameterIn::Path,
+        name,
+        schema,
+        Some(description.to_owned()),
+    )
 }
 
 /// `CatalogEntry`: a content plus its credits and playable media.
@@ -115,13 +113,12 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
 /// grant (unless media are public).
 fn stream() -> PathItem {
     let header = |name: &str, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .schema(Some(ty(Type::String)))
-            .description(Some(description))
-            .build()
+        parameter(
+            ParameterIn::Header,
+            name,
+            ty(Type::String),
+            Some(description.to_owned()),
+        )
     };
     let parameters = vec![
         path_parameter(

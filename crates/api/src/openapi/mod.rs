@@ -328,18 +328,33 @@ fn secured(operation: OperationBuilder) -> OperationBuilder {
     operation.security(SecurityRequirement::new(SECURITY, Vec::<String>::new()))
 }
 
+/// A parameter in `place`; path parameters are required, others optional.
+fn parameter(
+    place: ParameterIn,
+    name: impl Into<String>,
+    schema: impl Into<RefOr<Schema>>,
+    description: Option<String>,
+) -> utoipa::openapi::path::Parameter {
+    let required = if matches!(place, ParameterIn::Path) {
+        Required::True
+    } else {
+        Required::False
+    };
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(place)
+        .required(required)
+        .schema(Some(schema))
+        .description(description)
+        .build()
+}
+
 fn query(
     name: impl Into<String>,
     schema: impl Into<RefOr<Schema>>,
     description: Option<String>,
 ) -> utoipa::openapi::path::Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Query)
-        .required(Required::False)
-        .schema(Some(schema))
-        .description(description)
-        .build()
+    parameter(ParameterIn::Query, name, schema, description)
 }
 
 /// `?field=`, lookups, `search`, `ordering`, `page`, `page_size`.
