@@ -122,8 +122,12 @@ pub fn user_by_token(conn: &mut AnyConn, digest: &str) -> DbResult<Option<User>>
         .inner_join(users::table)
         .filter(auth_tokens::digest.eq(digest))
         .select(UserRow::as_select())
-        .first::<UserRow>(conn)
-        .optional()?
+        // No `.first()`: its bound `LIMIT ?` makes SQLite re-prepare the
+        // cached statement on every call, and this runs on every
+        // authenticated request. The digest is unique.
+        .load::<UserRow>(conn)?
+        .into_iter()
+        .next()
         .map(UserRow::into_user)
         .transpose()
 }

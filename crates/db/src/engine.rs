@@ -99,8 +99,9 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
     sql.push("SELECT t.* FROM ").push(table.name).push(" t");
     push_where(&mut sql, table, query);
     push_order(&mut sql, table, query);
-    sql.push(" LIMIT ")
-        .bind(Bind::Int(page.size as i64))
+    // The page size (1..=100) is written into the text: a bound LIMIT makes
+    // SQLite re-prepare the cached statement on every execution.
+    sql.push(&format!(" LIMIT {}", page.size.clamp(1, 1000)))
         .push(" OFFSET ")
         .bind(Bind::Int(page.offset().min(i64::MAX as u64) as i64));
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
@@ -686,7 +687,22 @@ pub fn column_values(
 /// later; on SQLite it records index selectivity for the planner too.
 pub fn refresh_statistics(conn: &mut AnyConn) -> DbResult<()> {
     use diesel::connection::SimpleConnection;
-    conn.batch_execute("ANALYZE")?;
+    match conn {
+        // stat4 samples make SQLite re-prepare a cached statement whenever
+        // a parameter compared with an indexed column is rebound, i.e.
+        // always; stat1's row counts are all the planner needs here.
+        // (Builds without STAT4 have no such table: nothing to delete.)
+        AnyConn::Sqlite(_) => {
+            conn.batch_execute("ANALYZE")?;
+            if conn
+                .batch_execute("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")
+                .is_err()
+            {
+                tracing::debug!("no sqlite_stat4 table to clear");
+            }
+        }
+        AnyConn::Postgresql(_) => conn.batch_execute("ANALYZE")?,
+    }
     Ok(())
 }
 
