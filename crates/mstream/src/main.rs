@@ -4,11 +4,6 @@ use clap::Parser;
 use mstream::cli::{self, Cli, Command};
 use mstream::{telemetry, Settings};
 
-// glibc's malloc spent a tenth of a list request's CPU in its arena locks
-// and consolidation (bench/README.md); mimalloc's per-thread heaps do not.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     // Fills in variables the real environment lacks; never overrides them.
     let _ = dotenvy::dotenv();
