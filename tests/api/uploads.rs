@@ -147,9 +147,15 @@ impl Server {
         );
         let health = format!("http://127.0.0.1:{port}/healthz");
         let client = reqwest::Client::new();
-        for _ in 0..500 {
+        // Bounded (60 s: a busy CI machine starts it slowly), and a server
+        // that exited is reported at once.
+        let mut server = server;
+        for _ in 0..3000 {
             if client.get(&health).send().await.is_ok() {
                 return server;
+            }
+            if let Ok(Some(status)) = server.0.try_wait() {
+                panic!("mstream serve exited before answering: {status}");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
