@@ -208,10 +208,12 @@ def evaluate(rows, meta, previous):
                 notes.append(f"{slower:.2f}× slower than at {previous['contents']:,} contents")
                 met = met and slower <= 3.0
         verdicts[name] = {"ratio": ratio, "met": met}
+        # No latency when no response completed (64 whole-file downloads).
+        lat = lambda r, k: ms(r[k]) if r and r["requests"] else "–"
         table.append(
-            f"| {name} | {rate(me, what)} | {ms(me['p50_us'])} | {ms(me['p99_us'])} | "
+            f"| {name} | {rate(me, what)} | {lat(me, 'p50_us')} | {lat(me, 'p99_us')} | "
             f"{me['errors']} | {rate(ref, what) + ' ' + ref_role if ref else '–'} | "
-            f"{ms(ref['p50_us']) if ref else '–'} | {ratio:.2f} | {text}"
+            f"{lat(ref, 'p50_us')} | {ratio:.2f} | {text}"
             f"{' (' + '; '.join(notes) + ')' if notes else ''} | {'yes' if met else '**no**'} |"
         )
     up = meta.get("upload_rss_growth_mib")
@@ -228,7 +230,9 @@ def evaluate(rows, meta, previous):
         verdicts["list_rss"] = {"met": met}
         table.append(
             f"| server RSS, list run | {rss:.1f} MiB peak | – | – | – | – | – | – | "
-            f"< 100 MiB | {'yes' if met else '**no**'} |"
+            f"< 100 MiB (after the run: anon {meta.get('list_rss_anon_mib', 0):.0f}, "
+            f"file {meta.get('list_rss_file_mib', 0):.0f}, Pss {meta.get('list_pss_mib', 0):.0f} MiB, "
+            f"{meta.get('list_threads', 0)} threads) | {'yes' if met else '**no**'} |"
         )
     return table, verdicts
 
@@ -241,16 +245,22 @@ def report(results, meta_path, out, readme):
     sidecar = out[: -len(".md")] + ".json"
     previous = None
     if meta.get("scale"):
-        # The latest default-scale run on the same database backend.
-        folder = os.path.dirname(out)
-        candidates = sorted(
-            p for p in os.listdir(folder)
-            if p.endswith(".json") and "scale" not in p and (("-pg" in p) == bool(meta.get("postgres")))
-        )
-        for p in reversed(candidates):
-            with open(os.path.join(folder, p)) as f:
-                previous = json.load(f)
-            break
+        # The latest default-scale run on the same backend with the same label.
+        folder = os.path.dirname(out) or "."
+        runs = []
+        for p in os.listdir(folder):
+            if not p.endswith(".json"):
+                continue
+            try:
+                with open(os.path.join(folder, p)) as f:
+                    run = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if (not run.get("scale") and run.get("postgres") == meta.get("postgres")
+                    and run.get("label", "") == meta.get("label", "") and run.get("search_ratio")):
+                runs.append((run.get("started", ""), run))
+        if runs:
+            previous = max(runs, key=lambda r: r[0])[1]
     table, verdicts = evaluate(rows, meta, previous)
     by = {(r["scenario"], r["role"]): r for r in rows}
 
@@ -302,6 +312,9 @@ def report(results, meta_path, out, readme):
                    "rows": list(by.values())}, f, indent=1)
 
     # The README keeps the latest table of each kind of run between markers.
+    if meta.get("label"):
+        print("\n".join(["", summary, "", *table]))
+        return
     kind = "scale" if meta.get("scale") else "default"
     if meta.get("postgres"):
         kind += "-pg"

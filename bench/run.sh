@@ -5,7 +5,8 @@
 # server returning the same bytes, or nginx serving the same file), then
 # writes bench/results/<date>.md and the table in bench/README.md.
 #
-#   bench/run.sh [--scale] [--duration S] [--warmup S] [--postgres URL] [--no-build] [--perf]
+#   bench/run.sh [--scale] [--duration S] [--warmup S] [--postgres URL] [--no-build]
+#                [--only LIST] [--perf]
 #
 #   --scale          100,000 contents (25,000 artists, 250,000 reviews, 5,000
 #                    users) instead of 2,000 / 500 / 5,000 / 100
@@ -15,12 +16,18 @@
 #                    where the URL's role may CREATE DATABASE; the run creates
 #                    a fresh database next to it and drops it at the end
 #   --no-build       use the binaries already in $CARGO_TARGET_DIR/release
+#   --only LIST      run only these scenarios (comma-separated: list, detail,
+#                    search, reviews, range64k, download, upload), e.g. to
+#                    iterate on one of them
 #   --perf           also record the server with `perf record -g` during each
 #                    mstream run and keep the reports in
 #                    bench/results/<date>-perf/<scenario>.txt (the numbers of
 #                    such a run are perturbed by the sampling)
 #
-# Environment: CARGO_TARGET_DIR (default <repo>/target), BENCH_CONNECTIONS
+# Environment: CARGO_TARGET_DIR (default <repo>/target), MSTREAM_BIN and
+# CEILING_BIN (binaries to use instead, e.g. to compare builds; implies
+# nothing about --no-build), BENCH_LABEL (suffix of the results file, so such
+# a run does not replace the day's results), BENCH_CONNECTIONS
 # (64), BENCH_THREADS (2), BENCH_WORKERS (server workers, default one per
 # CPU, the same for mstream and the ceiling), BENCH_TMP (where the scratch
 # directory goes; needs ~3 GiB).
@@ -39,6 +46,7 @@ warmup=2
 pg_url=""
 build=1
 profile=0
+only=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --scale) scale=1 ;;
@@ -47,6 +55,7 @@ while [[ $# -gt 0 ]]; do
         --postgres) pg_url="$2"; shift ;;
         --no-build) build=0 ;;
         --perf) profile=1 ;;
+        --only) only=",$2,"; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -57,6 +66,7 @@ threads="${BENCH_THREADS:-2}"
 cpus="$(nproc)"
 workers="${BENCH_WORKERS:-$cpus}"
 
+want() { [[ -z "$only" || "$only" == *",$1,"* ]]; }
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -80,8 +90,8 @@ if [[ $build -eq 1 ]]; then
     log "building the release binary and the ceiling (cargo build --release)"
     (cd "$here" && cargo build --release --quiet -p mstream --bin mstream --example ceiling)
 fi
-bin="$target/release/mstream"
-ceiling_bin="$target/release/examples/ceiling"
+bin="${MSTREAM_BIN:-$target/release/mstream}"
+ceiling_bin="${CEILING_BIN:-$target/release/examples/ceiling}"
 [[ -x "$bin" && -x "$ceiling_bin" ]] || { echo "run.sh: no $bin or $ceiling_bin" >&2; exit 1; }
 
 # --- scratch space and clean-up --------------------------------------------
@@ -220,9 +230,7 @@ wait_http "http://127.0.0.1:$cport/list.json" 10
 
 # --- media: a 512 MiB file uploaded through the API, served by nginx too ---
 media_mib=512
-log "making and uploading a $media_mib MiB media file"
 mkdir -p "$work/src"
-head -c $((media_mib * 1024 * 1024)) /dev/urandom >"$work/src/bench.mp4"
 first_id="$(head -1 "$work/ids")"
 upload() { # file, name, out json -> prints "seconds rss_growth_kib"
     local before after
@@ -234,6 +242,10 @@ upload() { # file, name, out json -> prints "seconds rss_growth_kib"
     after=$(rss_kib "$server_pid" VmHWM)
     echo "$t $((after - before))"
 }
+media_secs=0 media_growth=0
+if want range64k || want download; then
+log "making and uploading a $media_mib MiB media file"
+head -c $((media_mib * 1024 * 1024)) /dev/urandom >"$work/src/bench.mp4"
 upload "$work/src/bench.mp4" bench-media "$work/media.json" >"$work/upload-media.txt"
 read -r media_secs media_growth <"$work/upload-media.txt"
 media_url="$("${py[@]}" field "$work/media.json" file)"
@@ -278,6 +290,7 @@ wait_http "http://127.0.0.1:$nport$media_path" 10
 curl -fsS -o /dev/null -r 0-65535 "$base$media_path"
 echo "$media_path" >"$work/media.paths"
 sql[range64k]="$("${py[@]}" sql "$base" "$token" "$work/media.paths" 40)"
+fi
 
 # --- the runs ---------------------------------------------------------------
 : >"$work/results.jsonl"
@@ -287,17 +300,16 @@ if [[ $profile -eq 1 ]]; then
     perf_dir="$bench/results/$(date -u +%Y-%m-%d)-perf"
     mkdir -p "$perf_dir"
 fi
-perf_summary() ( # data file, scenario: self time per symbol, per object, inclusive
+perf_summary() ( # data file, scenario: inclusive and self time per symbol
     set +eo pipefail
-    echo "# perf, mstream server, scenario $2: self time per symbol"
-    perf report -i "$1" --stdio --no-children --sort symbol --percent-limit 0.7 -g none 2>/dev/null \
-        | grep -v '^$'
+    tidy() { sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' | grep -v '^#' \
+        | grep -v '^$' | cut -c1-220; }
+    echo "# perf, mstream server, scenario $2: inclusive time (children) per symbol, >= 1.5 %"
+    perf report -i "$1" --stdio --children --sort symbol -g none --percent-limit 1.5 2>/dev/null | tidy
+    echo; echo "# self time per symbol, >= 0.7 %"
+    perf report -i "$1" --stdio --no-children --sort symbol -g none --percent-limit 0.7 2>/dev/null | tidy
     echo; echo "# self time per shared object"
-    perf report -i "$1" --stdio --no-children --sort dso -g none 2>/dev/null \
-        | grep -v '^#' | grep -v '^$' | head -15
-    echo; echo "# inclusive time (children), top 60"
-    perf report -i "$1" --stdio --children --sort symbol -g none 2>/dev/null \
-        | grep -v '^#' | grep -v '^$' | head -60
+    perf report -i "$1" --stdio --no-children --sort dso -g none 2>/dev/null | tidy | head -8
 )
 # run_wrk SCENARIO ROLE URL SCRIPT TIMEOUT [VAR=VALUE ...]; WRK_C / WRK_T
 # override the connections and threads for one call.
@@ -313,7 +325,9 @@ run_wrk() {
             --timeout "${tmo}s" -s "$bench/wrk/$script" "$url" >/dev/null 2>&1 || true
     fi
     if [[ -n "$perf_dir" && $role == mstream ]]; then
-        perf record -q -F 499 -g -p "$server_pid" -o "$work/perf-$name.data" \
+        # DWARF unwinding: the release binary has no frame pointers, but
+        # its .eh_frame is enough for perf to attribute inclusive time.
+        perf record -q -F 199 --call-graph dwarf,16384 -p "$server_pid" -o "$work/perf-$name.data" \
             -- sleep "$duration" >/dev/null 2>&1 &
         perf_pid=$!
         pids+=("$perf_pid")
@@ -330,38 +344,55 @@ run_wrk() {
 }
 ceiling="http://127.0.0.1:$cport"
 
-# list, sampling the server's RSS while it runs
-load[list]=$(load1)
-echo 5 >"/proc/$server_pid/clear_refs"
-run_wrk list mstream "$base/api/contents/?page=1" fixed.lua 10
-list_hwm=$(rss_kib "$server_pid" VmHWM)
-run_wrk list ceiling "$ceiling/list.json" fixed.lua 10
+# list, with the server's peak RSS while it runs
+list_hwm=0 list_anon=0 list_file=0 list_pss=0 list_threads=0
+if want list; then
+    load[list]=$(load1)
+    echo 5 >"/proc/$server_pid/clear_refs"
+    run_wrk list mstream "$base/api/contents/?page=1" fixed.lua 10
+    list_hwm=$(rss_kib "$server_pid" VmHWM)
+    # VmRSS counts a file page once per mapping (SQLite maps the database
+    # once per pooled connection); Pss counts it once.
+    list_anon=$(rss_kib "$server_pid" RssAnon)
+    list_file=$(rss_kib "$server_pid" RssFile)
+    list_pss=$(awk '$1 == "Pss:" {print $2}' "/proc/$server_pid/smaps_rollup")
+    list_threads=$(awk '$1 == "Threads:" {print $2}' "/proc/$server_pid/status")
+    run_wrk list ceiling "$ceiling/list.json" fixed.lua 10
+fi
 
 for s in detail search reviews; do
+    want "$s" || continue
     load[$s]=$(load1)
     run_wrk "$s" mstream "$base/" rotate.lua 10 BENCH_PATHS="$work/$s.paths"
     run_wrk "$s" ceiling "$ceiling/$s.json" fixed.lua 10
 done
 
+if want range64k; then
 load[range64k]=$(load1)
 run_wrk range64k mstream "$base$media_path" range.lua 10 BENCH_FILE_SIZE=$media_size
 run_wrk range64k nginx "http://127.0.0.1:$nport$media_path" range.lua 10 BENCH_FILE_SIZE=$media_size
 # The latency of one range request, without 63 others queued in front of it.
 WRK_C=1 WRK_T=1 run_wrk range64k mstream-1conn "$base$media_path" range.lua 10 BENCH_FILE_SIZE=$media_size
 WRK_C=1 WRK_T=1 run_wrk range64k nginx-1conn "http://127.0.0.1:$nport$media_path" range.lua 10 BENCH_FILE_SIZE=$media_size
+fi
 
 # Whole-file downloads take seconds each with 64 at once: a long timeout,
 # and bytes/s (which counts partial responses) is the measure.
-load[download]=$(load1)
-run_wrk download mstream "$base$media_path" fixed.lua $((duration + 30))
-run_wrk download nginx "http://127.0.0.1:$nport$media_path" fixed.lua $((duration + 30))
+if want download; then
+    load[download]=$(load1)
+    run_wrk download mstream "$base$media_path" fixed.lua $((duration + 30))
+    run_wrk download nginx "http://127.0.0.1:$nport$media_path" fixed.lua $((duration + 30))
+fi
 
-log "uploading 1 GiB"
-head -c $((1024 * 1024 * 1024)) /dev/urandom >"$work/src/big.mp4"
 rm -f "$work/src/bench.mp4"
-upload "$work/src/big.mp4" bench-upload-1g "$work/big.json" >"$work/upload-big.txt"
-read -r big_secs big_growth <"$work/upload-big.txt"
-rm -f "$work/src/big.mp4"
+big_secs=0 big_growth=0
+if want upload; then
+    log "uploading 1 GiB"
+    head -c $((1024 * 1024 * 1024)) /dev/urandom >"$work/src/big.mp4"
+    upload "$work/src/big.mp4" bench-upload-1g "$work/big.json" >"$work/upload-big.txt"
+    read -r big_secs big_growth <"$work/upload-big.txt"
+    rm -f "$work/src/big.mp4"
+fi
 rss_end=$(rss_kib "$server_pid" VmRSS)
 
 # --- the report ---------------------------------------------------------------
@@ -378,7 +409,8 @@ order = lambda d, keys: {k: d[k] for k in keys if k in d}
 sql = {k: float(v) for k, v in kv("META_SQL").items()}
 bodies = {k: " / ".join(v.split()) for k, v in kv("META_BODIES").items()}
 json.dump({
-    "started": "$started", "finished": "$finished", "commit": "$commit",
+    "started": "$started", "finished": "$finished",
+    "commit": "$commit" + (" (binary: ${BENCH_LABEL:-$bin})" if "${MSTREAM_BIN:-}" else ""),
     "backend": "$backend", "postgres": bool("$pg_url"), "scale": bool($scale),
     "contents": $contents, "artists": $artists, "reviews": $reviews, "users": $users,
     "connections": $connections, "threads": $threads, "duration": $duration,
@@ -388,19 +420,26 @@ json.dump({
     "body_sizes": order(bodies, ["list", "detail", "search", "reviews"]),
     "sql": order(sql, ["list", "list100", "detail", "search", "reviews", "range64k"]),
     "sql_list_20": sql["list"], "sql_list_100": sql["list100"],
-    "seed_secs": $seed_secs,
-    "media_upload_mib_s": $media_mib / $media_secs,
-    "media_upload_rss_growth_mib": $media_growth / 1024,
-    "upload_mib_s": 1024 / $big_secs,
-    "upload_rss_growth_mib": $big_growth / 1024,
+    "seed_secs": $seed_secs, "label": "${BENCH_LABEL:-}",
+    **({"media_upload_mib_s": $media_mib / $media_secs,
+        "media_upload_rss_growth_mib": $media_growth / 1024} if $media_secs else {}),
+    **({"upload_mib_s": 1024 / $big_secs, "upload_rss_growth_mib": $big_growth / 1024}
+       if $big_secs else {}),
     "rss_idle_mib": $rss_idle / 1024,
-    "list_rss_peak_mib": $list_hwm / 1024,
+    **({"list_rss_peak_mib": $list_hwm / 1024, "list_rss_anon_mib": $list_anon / 1024,
+        "list_rss_file_mib": $list_file / 1024, "list_pss_mib": $list_pss / 1024,
+        "list_threads": $list_threads} if $list_hwm else {}),
     "rss_end_mib": $rss_end / 1024,
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 name="$(date -u +%Y-%m-%d)"
 [[ $scale -eq 1 ]] && name+="-scale"
 [[ -n "$pg_url" ]] && name+="-pg"
+[[ -n "${BENCH_LABEL:-}" ]] && name+="-$BENCH_LABEL"
 mkdir -p "$bench/results"
 "${py[@]}" report "$work/results.jsonl" "$work/meta.json" "$bench/results/$name.md" "$bench/README.md"
-log "wrote bench/results/$name.md and the table in bench/README.md; load average now $load_after"
+if [[ -n "${BENCH_LABEL:-}" ]]; then
+    log "wrote bench/results/$name.md (a labelled run leaves bench/README.md alone); load average now $load_after"
+else
+    log "wrote bench/results/$name.md and the table in bench/README.md; load average now $load_after"
+fi
