@@ -17,7 +17,7 @@ cd "$here"
 source .ci/lib/serve.sh
 
 venv="${CLIENT_VENV:-$HOME/.cache/mstream-openapi-client}"
-python_tool "$venv" 'openapi-python-client>=0.29,<0.30' openapi-python-client
+python_tool "$venv" openapi-python-client 'openapi-python-client>=0.29,<0.30'
 if ! command -v promtool >/dev/null; then
     echo "client.sh: installing promtool (Debian's prometheus)" >&2
     apt-get update -qq

@@ -27,8 +27,15 @@ source .ci/lib/serve.sh
 max_examples="${ST_MAX_EXAMPLES:-50}"
 max_time="${ST_MAX_TIME:-240}"
 venv="${ST_VENV:-$HOME/.cache/mstream-schemathesis}"
-python_tool "$venv" 'schemathesis>=4,<5' schemathesis
+# Pinned: a fresh machine must fuzz with the versions this script was
+# checked with, not whatever PyPI has that day.
+python_tool "$venv" schemathesis schemathesis==4.32.5 hypothesis==6.170.17
 
+# One worker: with two, hypothesis parses lambdas' source from two threads at
+# once, and CPython 3.11's AST constructor keeps its recursion counter per
+# interpreter, not per thread, so it fails now and then with "AST constructor
+# recursion depth mismatch" (python/cpython#106905), a runtime error that
+# fails the run without any fault of the server's.
 start_mstream
 
 status=0
@@ -44,7 +51,7 @@ cd "$work"
     --max-examples "$max_examples" \
     --max-time "$max_time" \
     --seed "${ST_SEED:-20261124}" \
-    --workers 2 \
+    --workers 1 \
     --report junit --report-dir "${ST_REPORT_DIR:-$work/report}" || status=$?
 
 if [[ $status -ne 0 ]]; then

@@ -68,13 +68,19 @@ server_log() {
     grep -E 'ERROR|WARN|panicked' "$work/server.log" | tail -50 >&2 || true
 }
 
-# A virtualenv under ~/.cache with the given pip requirement installed.
+# A virtualenv under ~/.cache holding the given pip requirements; rebuilt
+# when they change, so a pin bump takes effect on machines with an old venv.
+# Usage: python_tool VENV BINARY REQUIREMENT...
 python_tool() {
-    local venv="$1" requirement="$2" binary="$3"
-    if [[ ! -x "$venv/bin/$binary" ]]; then
-        echo "installing $requirement into $venv" >&2
+    local venv="$1" binary="$2"
+    shift 2
+    local wanted="$*"
+    if [[ ! -x "$venv/bin/$binary" || "$(cat "$venv/.requirements" 2>/dev/null)" != "$wanted" ]]; then
+        echo "installing $wanted into $venv" >&2
+        rm -rf "$venv"
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --upgrade pip
-        "$venv/bin/pip" install --quiet "$requirement"
+        "$venv/bin/pip" install --quiet "$@"
+        printf '%s' "$wanted" >"$venv/.requirements"
     fi
 }
