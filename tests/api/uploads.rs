@@ -130,10 +130,15 @@ struct Server(Child);
 
 impl Server {
     async fn start(database: &str, media: &Path, port: u16) -> Self {
+        let dir = media.parent().expect("media root has a parent");
+        let log_path = dir.join("server.log");
+        let log = std::fs::File::create(&log_path).expect("server log");
         let server = Self(
             Command::new(env!("CARGO_BIN_EXE_mstream"))
                 .arg("serve")
-                .current_dir(media.parent().expect("media root has a parent"))
+                .current_dir(dir)
+                .stdout(log.try_clone().expect("server log"))
+                .stderr(log)
                 .env_remove("MSTREAM_TEST_DATABASE_URL")
                 .env("MSTREAM__DATABASE__URL", database)
                 .env("MSTREAM__MEDIA__ROOT", media)
@@ -155,7 +160,8 @@ impl Server {
                 return server;
             }
             if let Ok(Some(status)) = server.0.try_wait() {
-                panic!("mstream serve exited before answering: {status}");
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                panic!("mstream serve exited before answering: {status}\n{log}");
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

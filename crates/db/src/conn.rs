@@ -100,8 +100,11 @@ pub struct ConnectError(String);
 /// busy timeout): an 8 MiB page cache and in-memory temporary sort space.
 /// (A memory map of the file was tried: each pooled connection maps it
 /// again, which multiplied the resident size for little gain.)
-const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+/// The busy timeout comes first: `journal_mode` takes a lock, and while
+/// another process (a server being killed, the CLI) holds one, it must
+/// wait rather than fail the start-up with "database is locked".
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
      PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;";
 
 impl r2d2::ManageConnection for Manager {
