@@ -59,11 +59,6 @@ pub fn serve(
 ) -> std::io::Result<Server> {
     observe::handle();
     let limiters = throttle::Limiters::new(&state.settings.throttle)?;
-    let identities = web::Data::new(throttle::Identities::new(
-        10_000,
-        std::time::Duration::from_secs(60),
-        state.settings.throttle.trusted_proxies.clone(),
-    ));
     let openapi = openapi::document();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
@@ -72,7 +67,6 @@ pub fn serve(
         // then the per-address and per-user budgets, then the routes.
         App::new()
             .app_data(data.clone())
-            .app_data(identities.clone())
             .configure(|cfg| routes::configure(cfg, openapi.clone()))
             .default_service(web::to(routes::not_found))
             .wrap(limiters.users())

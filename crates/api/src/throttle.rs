@@ -4,12 +4,11 @@
 //! (`/content/`) are never counted.
 //!
 //! Three layers, outermost first:
-//! 1. [`identify`] resolves the presented token to its user (a small,
-//!    bounded, short-lived in-memory cache of token digest → user id keeps
-//!    floods off the database) and puts a [`Subject`] in the request's
-//!    extensions. When it had to ask the database, the answer is kept for
-//!    the [`crate::caller::Caller`] extractor, so a request still costs one
-//!    lookup.
+//! 1. [`identify`] resolves the presented token to its user (through the
+//!    accounts service, whose short-lived token cache keeps floods off the
+//!    database) and puts a [`Subject`] in the request's extensions, with
+//!    the answer kept for the [`crate::caller::Caller`] extractor, so a
+//!    request authenticates once.
 //! 2. An `actix-governor` limiter keyed by client address for anonymous
 //!    requests.
 //! 3. An `actix-governor` limiter keyed by user id for signed-in ones.
@@ -18,10 +17,9 @@
 //! the (N+1)-th request of a burst is refused with `429`, `Retry-After` and
 //! DRF's detail text.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
@@ -174,52 +172,6 @@ pub enum Subject {
 /// The authentication [`identify`] already did, for the `Caller` extractor.
 pub struct Authenticated(pub Result<Actor, ServiceError>);
 
-/// Token digests recently seen, and whose they are.
-pub struct Identities {
-    cache: Mutex<HashMap<String, (Uuid, Instant)>>,
-    capacity: usize,
-    ttl: Duration,
-    trusted: TrustedProxies,
-}
-
-impl Identities {
-    /// A cache of at most `capacity` tokens, each trusted for `ttl`.
-    pub fn new(capacity: usize, ttl: Duration, trusted: TrustedProxies) -> Self {
-        Self {
-            cache: Mutex::new(HashMap::new()),
-            capacity,
-            ttl,
-            trusted,
-        }
-    }
-
-    fn key(token: &str) -> String {
-        mstream_service::token::digest(token)
-    }
-
-    fn lookup(&self, token: &str) -> Option<Uuid> {
-        let cache = self.cache.lock().ok()?;
-        cache
-            .get(&Self::key(token))
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(user, _)| *user)
-    }
-
-    fn remember(&self, token: &str, user: Uuid) {
-        let Ok(mut cache) = self.cache.lock() else {
-            return;
-        };
-        if cache.len() >= self.capacity {
-            let ttl = self.ttl;
-            cache.retain(|_, (_, at)| at.elapsed() < ttl);
-            if cache.len() >= self.capacity {
-                cache.clear();
-            }
-        }
-        cache.insert(Self::key(token), (user, Instant::now()));
-    }
-}
-
 /// The middleware that decides the [`Subject`] of every request.
 pub async fn identify(
     req: ServiceRequest,
@@ -234,29 +186,17 @@ async fn subject(req: &ServiceRequest) -> Subject {
     if exempt(req.path()) {
         return Subject::Exempt;
     }
-    let Some(identities) = req.app_data::<web::Data<Identities>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Subject::Exempt;
     };
-    let anonymous = || client_ip(req, &identities.trusted).map_or(Subject::Exempt, Subject::Addr);
+    let trusted = &state.settings.throttle.trusted_proxies;
+    let anonymous = || client_ip(req, trusted).map_or(Subject::Exempt, Subject::Addr);
     let Ok(Some(token)) = presented_token(req.request()) else {
         return anonymous();
     };
-    if let Some(user) = identities.lookup(&token) {
-        return Subject::User(user);
-    }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return anonymous();
-    };
-    let result = state
-        .services
-        .accounts
-        .authenticate(Some(token.clone()))
-        .await;
+    let result = state.services.accounts.authenticate(Some(token)).await;
     let subject = match &result {
-        Ok(Actor::User(user)) => {
-            identities.remember(&token, user.id.uuid());
-            Subject::User(user.id.uuid())
-        }
+        Ok(Actor::User(user)) => Subject::User(user.id.uuid()),
         _ => anonymous(),
     };
     req.extensions_mut().insert(Authenticated(result));

@@ -113,11 +113,19 @@ impl Default for MediaSettings {
 pub struct AuthSettings {
     /// bcrypt work factor.
     pub bcrypt_cost: u32,
+    /// How long (ms) a token, once looked up, is trusted without another
+    /// lookup. Revocations made through this server take effect at once;
+    /// those made by another process (the CLI, a second server) within
+    /// this time. 0 looks every request's token up.
+    pub token_cache_ms: u64,
 }
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { bcrypt_cost: 12 }
+        Self {
+            bcrypt_cost: 12,
+            token_cache_ms: 1000,
+        }
     }
 }
 

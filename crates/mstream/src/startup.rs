@@ -52,6 +52,7 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
                 public: settings.media.public,
             },
             secret_key: settings.secret_key.clone().unwrap_or_default(),
+            token_cache_ttl: std::time::Duration::from_millis(settings.auth.token_cache_ms),
         },
     )
 }

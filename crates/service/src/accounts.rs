@@ -11,7 +11,9 @@ use serde_json::Value as Json;
 use crate::catalog::Listed;
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
+use crate::token_cache::TokenCache;
 use crate::{password, reviews, token};
+use std::sync::Arc;
 
 /// The message for failed sign-ins, whatever the cause.
 pub const BAD_CREDENTIALS: &str = "Unable to log in with provided credentials.";
@@ -46,6 +48,7 @@ pub struct NewAccount {
 #[derive(Clone)]
 pub struct AccountService {
     ctx: Ctx,
+    tokens: Arc<TokenCache>,
 }
 
 /// A bcrypt hash of a random string, checked when the username is unknown
@@ -55,7 +58,8 @@ const DUMMY_HASH: &str = "$2b$04$C6UzMDM.H6dfI/f/IKxGhuR7mCkTZk6Hq0pwtcXcMVQ0b0I
 impl AccountService {
     /// Over `ctx`.
     pub fn new(ctx: Ctx) -> Self {
-        Self { ctx }
+        let tokens = Arc::new(TokenCache::new(ctx.config().token_cache_ttl, 100_000));
+        Self { ctx, tokens }
     }
 
     /// Who presents `token` (`Actor::Anonymous` when `None`).
@@ -64,11 +68,33 @@ impl AccountService {
             return Ok(Actor::Anonymous);
         };
         let digest = token::digest(&token);
+        let generation = match self.tokens.lookup(&digest) {
+            Ok(user) => return Ok(Actor::User(user)),
+            Err(generation) => generation,
+        };
         let user = self
             .ctx
-            .run(move |conn| Ok(repo::user_by_token(conn, &digest)?))
-            .await?;
-        user.map(Actor::User).ok_or(ServiceError::InvalidToken)
+            .run({
+                let digest = digest.clone();
+                move |conn| Ok(repo::user_by_token(conn, &digest)?)
+            })
+            .await?
+            .ok_or(ServiceError::InvalidToken)?;
+        self.tokens.remember(digest, user.clone(), generation);
+        Ok(Actor::User(user))
+    }
+
+    /// Runs an account write, then forgets every cached token: whatever the
+    /// write revoked or changed is looked up afresh (and the cache is
+    /// emptied even when the write failed halfway).
+    async fn revoking<T, F>(&self, work: F) -> ServiceResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut mstream_db::AnyConn) -> ServiceResult<T> + Send + 'static,
+    {
+        let result = self.ctx.run(work).await;
+        self.tokens.clear();
+        result
     }
 
     /// Signs up (SPEC §2): validates every field, hashes the password off
@@ -207,18 +233,17 @@ impl AccountService {
     pub async fn logout(&self, actor: &Actor, token: String, all: bool) -> ServiceResult<()> {
         let user = signed_in(actor)?.id;
         let digest = token::digest(&token);
-        self.ctx
-            .run(move |conn| {
-                tx::write(conn, |conn| {
-                    if all {
-                        repo::delete_tokens_of(conn, user)?;
-                    } else {
-                        repo::delete_token(conn, &digest)?;
-                    }
-                    Ok(())
-                })
+        self.revoking(move |conn| {
+            tx::write(conn, |conn| {
+                if all {
+                    repo::delete_tokens_of(conn, user)?;
+                } else {
+                    repo::delete_token(conn, &digest)?;
+                }
+                Ok(())
             })
-            .await
+        })
+        .await
     }
 
     /// The caller's own account: `{id, username, email, is_admin,
@@ -238,19 +263,18 @@ impl AccountService {
     /// transaction.
     pub async fn delete_account(&self, actor: &Actor) -> ServiceResult<()> {
         let user = signed_in(actor)?.id;
-        self.ctx
-            .run(move |conn| {
-                tx::write(conn, |conn| {
-                    let contents = review_repo::contents_reviewed_by(conn, user.uuid())?;
-                    review_repo::lock_contents(conn, &contents)?;
-                    review_repo::delete_reviews_by(conn, user.uuid())?;
-                    for content in contents {
-                        reviews::recompute(conn, content)?;
-                    }
-                    Ok(repo::delete_user(conn, user)?)
-                })
+        self.revoking(move |conn| {
+            tx::write(conn, |conn| {
+                let contents = review_repo::contents_reviewed_by(conn, user.uuid())?;
+                review_repo::lock_contents(conn, &contents)?;
+                review_repo::delete_reviews_by(conn, user.uuid())?;
+                for content in contents {
+                    reviews::recompute(conn, content)?;
+                }
+                Ok(repo::delete_user(conn, user)?)
             })
-            .await
+        })
+        .await
     }
 
     /// Sets a new password (CLI `changepassword`) and revokes every token.
@@ -274,14 +298,13 @@ impl AccountService {
             .ctx
             .compute(move || hash_password(&password, cost))
             .await?;
-        self.ctx
-            .run(move |conn| {
-                tx::write(conn, |conn| {
-                    repo::set_password(conn, user.id, &hash, Timestamp::now())?;
-                    Ok(repo::delete_tokens_of(conn, user.id)?)
-                })
+        self.revoking(move |conn| {
+            tx::write(conn, |conn| {
+                repo::set_password(conn, user.id, &hash, Timestamp::now())?;
+                Ok(repo::delete_tokens_of(conn, user.id)?)
             })
-            .await
+        })
+        .await
     }
 
     /// Lists users for admins (`/api/users/`).
@@ -317,18 +340,17 @@ impl AccountService {
     ) -> ServiceResult<Record> {
         require_admin(actor)?;
         let set = WriteSet::parse(tables::USER.resource(), body, mode)?;
-        self.ctx
-            .run(move |conn| {
-                tx::write(conn, |conn| {
-                    let user = UserId::from_uuid(id);
-                    repo::user(conn, user)?;
-                    if let Some(is_admin) = set.bool("is_admin") {
-                        repo::set_admin(conn, user, is_admin, Timestamp::now())?;
-                    }
-                    Ok(tables::USER.get(conn, id)?)
-                })
+        self.revoking(move |conn| {
+            tx::write(conn, |conn| {
+                let user = UserId::from_uuid(id);
+                repo::user(conn, user)?;
+                if let Some(is_admin) = set.bool("is_admin") {
+                    repo::set_admin(conn, user, is_admin, Timestamp::now())?;
+                }
+                Ok(tables::USER.get(conn, id)?)
             })
-            .await
+        })
+        .await
     }
 
     /// Whether an account with this username exists (CLI).

@@ -19,6 +19,9 @@ pub struct ServiceConfig {
     pub media: crate::media::MediaConfig,
     /// Signs media URLs.
     pub secret_key: String,
+    /// How long an authenticated token is trusted without a lookup
+    /// (see [`crate::token_cache`]); zero looks every request up.
+    pub token_cache_ttl: std::time::Duration,
 }
 
 impl Default for ServiceConfig {
@@ -28,6 +31,7 @@ impl Default for ServiceConfig {
             media_root: PathBuf::from("content"),
             media: crate::media::MediaConfig::default(),
             secret_key: String::new(),
+            token_cache_ttl: std::time::Duration::from_secs(1),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod password;
 pub mod reviews;
 pub mod seed;
 pub mod token;
+pub mod token_cache;
 
 pub use accounts::AccountService;
 pub use catalog::CatalogService;
