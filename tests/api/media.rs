@@ -215,6 +215,26 @@ async fn public_media_still_never_leave_the_media_root() {
             404,
             "symlinks out of the root"
         );
+        let outside = app.media_root().parent().unwrap().to_path_buf();
+        std::os::unix::fs::symlink(&outside, app.media_root().join("door")).unwrap();
+        assert_eq!(
+            fetch(&app, &app.url("/content/door/outside.txt"), &[])
+                .await
+                .0,
+            404,
+            "a linked folder out of the root"
+        );
+        let stored = url.split("/content/").nth(1).unwrap().to_owned();
+        std::os::unix::fs::symlink(
+            app.media_root().join(&stored),
+            app.media_root().join("alias.mp4"),
+        )
+        .unwrap();
+        assert_eq!(
+            fetch(&app, &app.url("/content/alias.mp4"), &[]).await.0,
+            200,
+            "a symlink that stays inside the root is followed"
+        );
     }
 }
 

@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use mstream_kernel::{FieldValue, Record};
-use mstream_service::media::{resolve, StagedFile};
+use mstream_service::media::StagedFile;
 use serde_json::{json, Map, Value as Json};
 
 use super::{method_not_allowed, path_id};
@@ -168,14 +168,18 @@ async fn stream(
             "This media URL is missing a valid, unexpired signature.",
         ));
     }
-    let root = media.config().root.clone();
+    let state = state.clone();
     let range = (req.method() == actix_web::http::Method::GET)
         .then(|| req.headers().get(header::RANGE))
         .flatten()
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let opened = web::block(move || {
-        resolve(&root, &requested).map(|path| file_body::open(&path, range.as_deref()))
+        state
+            .services
+            .media
+            .resolve(&requested)
+            .map(|path| file_body::open(&path, range.as_deref()))
     })
     .await
     .map_err(|_| ApiError::not_found())?;
