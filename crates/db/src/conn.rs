@@ -66,6 +66,7 @@ impl Backend {
 #[derive(Debug, Default)]
 pub struct PoolStats {
     queries: AtomicU64,
+    commits: AtomicU64,
 }
 
 impl PoolStats {
@@ -73,14 +74,27 @@ impl PoolStats {
     pub fn queries(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
     }
+
+    /// Commits begun since the pool was built (counted as the COMMIT is
+    /// sent, so a caller that sees the count move after its own work
+    /// knows that work committed something).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
+    }
 }
 
 struct CountQueries(Arc<PoolStats>);
 
 impl Instrumentation for CountQueries {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { .. } = event {
-            self.0.queries.fetch_add(1, Ordering::Relaxed);
+        match event {
+            InstrumentationEvent::StartQuery { .. } => {
+                self.0.queries.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::CommitTransaction { .. } => {
+                self.0.commits.fetch_add(1, Ordering::AcqRel);
+            }
+            _ => {}
         }
     }
 }

@@ -47,7 +47,7 @@ struct IdRow {
 }
 
 /// A page of records and the total that matched.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Listed {
     /// How many entities matched the filters and search.
     pub count: u64,

@@ -71,6 +71,11 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Most pooled connections.
     pub pool_size: u32,
+    /// How long (ms) a catalog read (a list page, an entity) is reused
+    /// while nothing is written. Writes through this server are seen by the
+    /// next read; those of another process (the CLI, a second server)
+    /// within this time. 0 reads every request afresh.
+    pub read_cache_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -78,6 +83,7 @@ impl Default for DatabaseSettings {
         Self {
             url: "sqlite://data/mstream.sqlite3".into(),
             pool_size: 16,
+            read_cache_ms: 1000,
         }
     }
 }

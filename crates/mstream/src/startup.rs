@@ -53,6 +53,7 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
             },
             secret_key: settings.secret_key.clone().unwrap_or_default(),
             token_cache_ttl: std::time::Duration::from_millis(settings.auth.token_cache_ms),
+            read_cache_ttl: std::time::Duration::from_millis(settings.database.read_cache_ms),
         },
     )
 }

@@ -93,7 +93,7 @@ impl CatalogService {
     /// One entity.
     pub async fn get(&self, actor: &Actor, repo: &'static Repo, id: Uuid) -> ServiceResult<Record> {
         require_admin(actor)?;
-        self.ctx.run(move |conn| Ok(repo.get(conn, id)?)).await
+        get_record(&self.ctx, repo, id).await
     }
 
     /// Creates an entity from a JSON body.
@@ -172,8 +172,22 @@ pub async fn list_records(
     pairs: Vec<(String, String)>,
 ) -> ServiceResult<Listed> {
     let query = ListQuery::parse(repo.resource(), &pairs).map_err(query_error)?;
-    let listed = ctx.run(move |conn| Ok(repo.list(conn, &query)?)).await?;
+    let key = format!("list {} {pairs:?}", repo.table.name);
+    let listed = ctx
+        .read_cached(
+            key,
+            |l: &DbListed| l.records.len(),
+            move |conn| Ok(repo.list(conn, &query)?),
+        )
+        .await?;
     Listed::from_db(listed)
+}
+
+/// One entity of `repo`, through the read cache.
+pub async fn get_record(ctx: &Ctx, repo: &'static Repo, id: Uuid) -> ServiceResult<Record> {
+    let key = format!("get {} {id}", repo.table.name);
+    ctx.read_cached(key, |_| 1, move |conn| Ok(repo.get(conn, id)?))
+        .await
 }
 
 /// Validates a JSON body for `repo`. Resources with uploaded bytes take

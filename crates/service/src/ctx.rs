@@ -7,6 +7,7 @@ use mstream_db::{AnyConn, DbPool};
 use tokio::sync::Semaphore;
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::read_cache::ReadCache;
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -22,6 +23,9 @@ pub struct ServiceConfig {
     /// How long an authenticated token is trusted without a lookup
     /// (see [`crate::token_cache`]); zero looks every request up.
     pub token_cache_ttl: std::time::Duration,
+    /// How long a catalog read is reused while nothing is written (see
+    /// [`crate::read_cache`]); zero reads every request afresh.
+    pub read_cache_ttl: std::time::Duration,
 }
 
 impl Default for ServiceConfig {
@@ -32,6 +36,7 @@ impl Default for ServiceConfig {
             media: crate::media::MediaConfig::default(),
             secret_key: String::new(),
             token_cache_ttl: std::time::Duration::from_secs(1),
+            read_cache_ttl: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -47,17 +52,25 @@ struct Inner {
     config: ServiceConfig,
     /// One permit per pooled connection.
     connections: Arc<Semaphore>,
+    /// Recent catalog reads.
+    reads: ReadCache,
 }
+
+/// Records a cached read holds at most, over all entries (about 1 KiB
+/// each in memory).
+const READ_CACHE_RECORDS: usize = 20_000;
 
 impl Ctx {
     /// Wraps a pool and settings.
     pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
         let connections = Arc::new(Semaphore::new(pool.max_size() as usize));
+        let reads = ReadCache::new(config.read_cache_ttl, READ_CACHE_RECORDS);
         Self {
             inner: Arc::new(Inner {
                 pool,
                 config,
                 connections,
+                reads,
             }),
         }
     }
@@ -88,13 +101,47 @@ impl Ctx {
             .await
             .map_err(|e| ServiceError::Internal(format!("connection gate closed: {e}")))?;
         let pool = self.inner.pool.clone();
-        tokio::task::spawn_blocking(move || {
+        let commits = pool.stats().commits();
+        let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = pool.get()?;
             work(&mut conn)
         })
         .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?;
+        // Something committed while this ran (this work, or another's):
+        // whatever was read before is stale now.
+        if self.inner.pool.stats().commits() != commits {
+            self.inner.reads.written();
+        }
+        result
+    }
+
+    /// Like [`Ctx::run`] for a read, reusing the answer kept under `key` if
+    /// nothing was written since it was read (see [`crate::read_cache`]);
+    /// `cost` is the answer's size in records.
+    pub async fn read_cached<T, F>(
+        &self,
+        key: String,
+        cost: fn(&T) -> usize,
+        work: F,
+    ) -> ServiceResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce(&mut AnyConn) -> ServiceResult<T> + Send + 'static,
+    {
+        let reads = &self.inner.reads;
+        if let Some(hit) = reads.get(&key) {
+            if let Some(value) = hit.downcast_ref::<T>() {
+                return Ok(value.clone());
+            }
+        }
+        let generation = reads.generation();
+        let value = self.run(work).await?;
+        if reads.enabled() {
+            reads.put(key, generation, cost(&value), Arc::new(value.clone()));
+        }
+        Ok(value)
     }
 
     /// Runs blocking `work` that needs no connection (hashing).

@@ -12,6 +12,7 @@ pub mod ctx;
 pub mod error;
 pub mod media;
 pub mod password;
+pub mod read_cache;
 pub mod reviews;
 pub mod seed;
 pub mod token;

@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::accounts::signed_in;
-use crate::catalog::{check_references, list_records, parse_body, unique, Listed};
+use crate::catalog::{check_references, get_record, list_records, parse_body, unique, Listed};
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -72,9 +72,7 @@ impl ReviewService {
     /// One review, for any signed-in user.
     pub async fn get(&self, actor: &Actor, id: Uuid) -> ServiceResult<Record> {
         signed_in(actor)?;
-        self.ctx
-            .run(move |conn| Ok(tables::REVIEW.get(conn, id)?))
-            .await
+        get_record(&self.ctx, &tables::REVIEW, id).await
     }
 
     /// Creates the caller's review of a content (one per content).

@@ -1,0 +1,175 @@
+//! Recent answers to catalog reads (lists and single entities), reused until
+//! anything is written.
+//!
+//! The catalog is read far more than it is written, and a page of contents
+//! costs hundreds of index lookups for its relations. Every answer is kept
+//! under the *write generation* it was read at; the generation moves after
+//! every [`Ctx::run`](crate::Ctx::run) that committed a transaction, so
+//! a write made through this process is visible to the very next read. A
+//! write made by another process (the CLI, a second server on the same
+//! PostgreSQL) is visible within the configured lifetime
+//! (`database.read_cache_ms`; 0 turns caching off).
+//!
+//! Ordering: the generation moves only once the writer's commit has
+//! returned, and a reader notes the generation *before* it reads. A read
+//! that overlapped a commit is therefore stored under the older generation
+//! and never served after the writer's response.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A cached answer: anything cheap to share.
+pub type Answer = Arc<dyn std::any::Any + Send + Sync>;
+
+/// The cache; one per [`Ctx`](crate::Ctx).
+pub struct ReadCache {
+    ttl: Duration,
+    /// Most records held at once (a list page costs its length, an entity 1).
+    budget: usize,
+    generation: AtomicU64,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    used: usize,
+    entries: HashMap<String, Entry>,
+}
+
+struct Entry {
+    generation: u64,
+    at: Instant,
+    cost: usize,
+    answer: Answer,
+}
+
+impl ReadCache {
+    /// Keeps answers for `ttl`, at most `budget` records' worth; a zero
+    /// `ttl` keeps nothing.
+    pub fn new(ttl: Duration, budget: usize) -> Self {
+        Self {
+            ttl,
+            budget,
+            generation: AtomicU64::new(0),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Whether anything is ever kept.
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    /// The current write generation (note it before reading).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Marks everything read so far as stale (after a commit returned).
+    pub fn written(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The answer kept under `key`, if it was read at the current
+    /// generation less than `ttl` ago.
+    pub fn get(&self, key: &str) -> Option<Answer> {
+        if !self.enabled() {
+            return None;
+        }
+        let generation = self.generation();
+        let state = self.state.lock().ok()?;
+        let entry = state.entries.get(key)?;
+        (entry.generation == generation && entry.at.elapsed() < self.ttl)
+            .then(|| Arc::clone(&entry.answer))
+    }
+
+    /// Keeps `answer`, read at `generation`, unless a write has happened
+    /// since. Makes room by dropping stale entries, then everything.
+    pub fn put(&self, key: String, generation: u64, cost: usize, answer: Answer) {
+        let cost = cost.max(1);
+        if !self.enabled() || cost > self.budget || generation != self.generation() {
+            return;
+        }
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        if state.used + cost > self.budget {
+            let (current, ttl) = (self.generation(), self.ttl);
+            state
+                .entries
+                .retain(|_, e| e.generation == current && e.at.elapsed() < ttl);
+            state.used = state.entries.values().map(|e| e.cost).sum();
+            if state.used + cost > self.budget {
+                state.entries.clear();
+                state.used = 0;
+            }
+        }
+        let entry = Entry {
+            generation,
+            at: Instant::now(),
+            cost,
+            answer,
+        };
+        if let Some(old) = state.entries.insert(key, entry) {
+            state.used -= old.cost;
+        }
+        state.used += cost;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(n: u32) -> Answer {
+        Arc::new(n)
+    }
+
+    fn read(cache: &ReadCache, key: &str) -> Option<u32> {
+        cache
+            .get(key)
+            .and_then(|a| a.downcast_ref::<u32>().copied())
+    }
+
+    #[test]
+    fn an_answer_is_served_until_a_write() {
+        let cache = ReadCache::new(Duration::from_secs(60), 100);
+        let generation = cache.generation();
+        cache.put("k".into(), generation, 1, answer(7));
+        assert_eq!(read(&cache, "k"), Some(7));
+        cache.written();
+        assert_eq!(read(&cache, "k"), None);
+    }
+
+    #[test]
+    fn a_read_that_overlapped_a_write_is_not_kept() {
+        let cache = ReadCache::new(Duration::from_secs(60), 100);
+        let generation = cache.generation();
+        cache.written();
+        cache.put("k".into(), generation, 1, answer(7));
+        assert_eq!(read(&cache, "k"), None);
+    }
+
+    #[test]
+    fn nothing_is_kept_with_a_zero_lifetime() {
+        let cache = ReadCache::new(Duration::ZERO, 100);
+        cache.put("k".into(), cache.generation(), 1, answer(7));
+        assert_eq!(read(&cache, "k"), None);
+    }
+
+    #[test]
+    fn the_budget_bounds_what_is_kept() {
+        let cache = ReadCache::new(Duration::from_secs(60), 10);
+        let generation = cache.generation();
+        cache.put("big".into(), generation, 11, answer(1));
+        assert_eq!(read(&cache, "big"), None, "larger than the budget");
+        for n in 0..6 {
+            cache.put(format!("k{n}"), generation, 3, answer(n));
+        }
+        assert_eq!(read(&cache, "k5"), Some(5));
+        let used = cache.state.lock().unwrap().used;
+        assert!(used <= 10, "{used}");
+    }
+}
