@@ -257,7 +257,9 @@ def report(results, meta_path, out, readme):
             except (OSError, ValueError):
                 continue
             if (not run.get("scale") and run.get("postgres") == meta.get("postgres")
-                    and run.get("label", "") == meta.get("label", "") and run.get("search_ratio")):
+                    and run.get("label", "") == meta.get("label", "")
+                    and run.get("caches", True) == meta.get("caches", True)
+                    and run.get("search_ratio")):
                 runs.append((run.get("started", ""), run))
         if runs:
             previous = max(runs, key=lambda r: r[0])[1]
@@ -270,8 +272,10 @@ def report(results, meta_path, out, readme):
         f"{meta['reviews']:,} reviews / {meta['users']:,} users; "
         f"wrk {meta['connections']} connections, {meta['threads']} threads, "
         f"{meta['duration']} s per run after {meta['warmup']} s warm-up; "
-        f"{meta['workers']} server workers on {meta['cpus']} CPUs. "
-        f"Load average before the run {meta['load_before']}, after {meta['load_after']}.",
+        f"{meta['workers']} server workers on {meta['cpus']} CPUs; "
+        + ("read and token caches on (the defaults; SQL per request counts cache misses). "
+           if meta.get("caches", True) else "read and token caches off (every request reads the database). ")
+        + f"Load average before the run {meta['load_before']}, after {meta['load_after']}.",
     ]
     met = sum(1 for v in verdicts.values() if v["met"])
     summary = f"{met} of {len(verdicts)} targets met."
@@ -318,6 +322,8 @@ def report(results, meta_path, out, readme):
     kind = "scale" if meta.get("scale") else "default"
     if meta.get("postgres"):
         kind += "-pg"
+    if not meta.get("caches", True):
+        kind += "-nocache"
     start, end = f"<!-- results:{kind}:start -->", f"<!-- results:{kind}:end -->"
     with open(readme) as f:
         text = f.read()

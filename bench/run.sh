@@ -6,7 +6,7 @@
 # writes bench/results/<date>.md and the table in bench/README.md.
 #
 #   bench/run.sh [--scale] [--duration S] [--warmup S] [--postgres URL] [--no-build]
-#                [--only LIST] [--perf]
+#                [--only LIST] [--perf] [--no-cache]
 #
 #   --scale          100,000 contents (25,000 artists, 250,000 reviews, 5,000
 #                    users) instead of 2,000 / 500 / 5,000 / 100
@@ -23,6 +23,10 @@
 #                    mstream run and keep the reports in
 #                    bench/results/<date>-perf/<scenario>.txt (the numbers of
 #                    such a run are perturbed by the sampling)
+#   --no-cache       turn the server's read and token caches off
+#                    (database.read_cache_ms=0, auth.token_cache_ms=0), so
+#                    that every request takes the database path; results go
+#                    to <date>-nocache.md and their own README table
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target), MSTREAM_BIN and
 # CEILING_BIN (binaries to use instead, e.g. to compare builds; implies
@@ -47,6 +51,7 @@ pg_url=""
 build=1
 profile=0
 only=""
+caches=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --scale) scale=1 ;;
@@ -55,6 +60,7 @@ while [[ $# -gt 0 ]]; do
         --postgres) pg_url="$2"; shift ;;
         --no-build) build=0 ;;
         --perf) profile=1 ;;
+        --no-cache) caches=0 ;;
         --only) only=",$2,"; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -176,6 +182,9 @@ export MSTREAM__AUTH__BCRYPT_COST=4
 export MSTREAM__SECRET_KEY="bench-$(date +%s)-$$"
 export MSTREAM__THROTTLE__USER_PER_MINUTE=0
 export MSTREAM__THROTTLE__ANON_PER_MINUTE=0
+if [[ $caches -eq 0 ]]; then
+    export MSTREAM__DATABASE__READ_CACHE_MS=0 MSTREAM__AUTH__TOKEN_CACHE_MS=0
+fi
 export RUST_LOG="${RUST_LOG:-warn}"
 mkdir -p "$work/media"
 
@@ -412,6 +421,7 @@ json.dump({
     "started": "$started", "finished": "$finished",
     "commit": "$commit" + (" (binary: ${BENCH_LABEL:-$bin})" if "${MSTREAM_BIN:-}" else ""),
     "backend": "$backend", "postgres": bool("$pg_url"), "scale": bool($scale),
+    "caches": bool($caches),
     "contents": $contents, "artists": $artists, "reviews": $reviews, "users": $users,
     "connections": $connections, "threads": $threads, "duration": $duration,
     "warmup": $warmup, "workers": $workers, "cpus": $cpus,
@@ -435,6 +445,7 @@ EOF
 name="$(date -u +%Y-%m-%d)"
 [[ $scale -eq 1 ]] && name+="-scale"
 [[ -n "$pg_url" ]] && name+="-pg"
+[[ $caches -eq 0 ]] && name+="-nocache"
 [[ -n "${BENCH_LABEL:-}" ]] && name+="-$BENCH_LABEL"
 mkdir -p "$bench/results"
 "${py[@]}" report "$work/results.jsonl" "$work/meta.json" "$bench/results/$name.md" "$bench/README.md"

@@ -7,7 +7,11 @@ use mstream_db::{AnyConn, DbPool};
 use tokio::sync::Semaphore;
 
 use crate::error::{ServiceError, ServiceResult};
-use crate::read_cache::ReadCache;
+use crate::read_cache::{Answer, ReadCache};
+
+fn downcast<T: Clone + 'static>(answer: &(dyn std::any::Any + Send + Sync)) -> Option<T> {
+    answer.downcast_ref::<T>().cloned()
+}
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -131,17 +135,26 @@ impl Ctx {
         F: FnOnce(&mut AnyConn) -> ServiceResult<T> + Send + 'static,
     {
         let reads = &self.inner.reads;
-        if let Some(hit) = reads.get(&key) {
-            if let Some(value) = hit.downcast_ref::<T>() {
-                return Ok(value.clone());
-            }
+        if !reads.enabled() {
+            return self.run(work).await;
+        }
+        if let Some(value) = reads.get(&key).as_deref().and_then(downcast::<T>) {
+            return Ok(value);
         }
         let generation = reads.generation();
-        let value = self.run(work).await?;
-        if reads.enabled() {
-            reads.put(key, generation, cost(&value), Arc::new(value.clone()));
-        }
-        Ok(value)
+        let boarding = reads.board(&key, generation);
+        let answer = boarding
+            .flight()
+            .get_or_try_init(|| async {
+                let value = self.run(work).await?;
+                let size = cost(&value);
+                let answer: Answer = Arc::new(value);
+                reads.put(key, generation, size, Arc::clone(&answer));
+                Ok::<_, ServiceError>(answer)
+            })
+            .await?;
+        downcast::<T>(answer.as_ref())
+            .ok_or_else(|| ServiceError::Internal("read cache: answer of another type".into()))
     }
 
     /// Runs blocking `work` that needs no connection (hashing).

@@ -14,6 +14,11 @@
 //! returned, and a reader notes the generation *before* it reads. A read
 //! that overlapped a commit is therefore stored under the older generation
 //! and never served after the writer's response.
+//!
+//! Misses are single-flight: requests that miss the same key at the same
+//! generation wait for one read instead of each running it (when a popular
+//! page expires, 64 concurrent requests for it made 64 identical reads).
+//! A waiter whose leader was cancelled reads itself.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +28,9 @@ use std::time::{Duration, Instant};
 /// A cached answer: anything cheap to share.
 pub type Answer = Arc<dyn std::any::Any + Send + Sync>;
 
+/// A read in progress that others missing the same key may wait for.
+pub type Flight = Arc<tokio::sync::OnceCell<Answer>>;
+
 /// The cache; one per [`Ctx`](crate::Ctx).
 pub struct ReadCache {
     ttl: Duration,
@@ -30,6 +38,37 @@ pub struct ReadCache {
     budget: usize,
     generation: AtomicU64,
     state: Mutex<State>,
+    flights: Mutex<HashMap<(String, u64), Flight>>,
+}
+
+/// Takes a flight off the board when its last participant is done (or
+/// was cancelled).
+pub struct Boarding<'a> {
+    cache: &'a ReadCache,
+    key: (String, u64),
+    flight: Flight,
+}
+
+impl Boarding<'_> {
+    /// The shared read.
+    pub fn flight(&self) -> &Flight {
+        &self.flight
+    }
+}
+
+impl Drop for Boarding<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut flights) = self.cache.flights.lock() {
+            // The board's own reference and ours: nobody else is waiting.
+            if Arc::strong_count(&self.flight) <= 2 {
+                if let Some(current) = flights.get(&self.key) {
+                    if Arc::ptr_eq(current, &self.flight) {
+                        flights.remove(&self.key);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -54,6 +93,21 @@ impl ReadCache {
             budget,
             generation: AtomicU64::new(0),
             state: Mutex::new(State::default()),
+            flights: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Joins (or opens) the read of `key` at `generation`.
+    pub fn board(&self, key: &str, generation: u64) -> Boarding<'_> {
+        let key = (key.to_owned(), generation);
+        let flight = match self.flights.lock() {
+            Ok(mut flights) => Arc::clone(flights.entry(key.clone()).or_default()),
+            Err(_) => Flight::default(),
+        };
+        Boarding {
+            cache: self,
+            key,
+            flight,
         }
     }
 
@@ -157,6 +211,29 @@ mod tests {
         let cache = ReadCache::new(Duration::ZERO, 100);
         cache.put("k".into(), cache.generation(), 1, answer(7));
         assert_eq!(read(&cache, "k"), None);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_of_one_key_read_once() {
+        let cache = ReadCache::new(Duration::from_secs(60), 100);
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let miss = || async {
+            let boarding = cache.board("k", cache.generation());
+            let answer = boarding
+                .flight()
+                .get_or_init(|| async {
+                    reads.fetch_add(1, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                    answer(7)
+                })
+                .await
+                .clone();
+            answer.downcast_ref::<u32>().copied()
+        };
+        let results = futures_util::future::join_all((0..8).map(|_| miss())).await;
+        assert!(results.iter().all(|r| *r == Some(7)), "{results:?}");
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        assert!(cache.flights.lock().unwrap().is_empty(), "landed");
     }
 
     #[test]
