@@ -84,6 +84,11 @@ impl Ctx {
         &self.inner.pool
     }
 
+    /// The read cache (for its counters).
+    pub fn reads(&self) -> &ReadCache {
+        &self.inner.reads
+    }
+
     /// The settings.
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
@@ -136,6 +141,7 @@ impl Ctx {
     {
         let reads = &self.inner.reads;
         if !reads.enabled() {
+            reads.missed();
             return self.run(work).await;
         }
         if let Some(value) = reads.get(&key).as_deref().and_then(downcast::<T>) {
@@ -146,6 +152,7 @@ impl Ctx {
         let answer = boarding
             .flight()
             .get_or_try_init(|| async {
+                reads.missed();
                 let value = self.run(work).await?;
                 let size = cost(&value);
                 let answer: Answer = Arc::new(value);

@@ -39,6 +39,8 @@ pub struct ReadCache {
     generation: AtomicU64,
     state: Mutex<State>,
     flights: Mutex<HashMap<(String, u64), Flight>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 /// Takes a flight off the board when its last participant is done (or
@@ -94,7 +96,23 @@ impl ReadCache {
             generation: AtomicU64::new(0),
             state: Mutex::new(State::default()),
             flights: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    /// (reads answered from the cache, reads that went to the database)
+    /// since start-up, for `/metrics`.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Counts a read that went to the database.
+    pub fn missed(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Joins (or opens) the read of `key` at `generation`.
@@ -135,8 +153,11 @@ impl ReadCache {
         let generation = self.generation();
         let state = self.state.lock().ok()?;
         let entry = state.entries.get(key)?;
-        (entry.generation == generation && entry.at.elapsed() < self.ttl)
-            .then(|| Arc::clone(&entry.answer))
+        let fresh = entry.generation == generation && entry.at.elapsed() < self.ttl;
+        if fresh {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        fresh.then(|| Arc::clone(&entry.answer))
     }
 
     /// Keeps `answer`, read at `generation`, unless a write has happened

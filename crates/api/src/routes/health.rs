@@ -32,6 +32,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.services.ctx.pool();
     let (open, idle) = pool.usage();
+    let (hits, misses) = state.services.ctx.reads().counts();
     let mut body = crate::observe::render();
     if !body.is_empty() && !body.ends_with('\n') {
         body.push('\n');
@@ -46,7 +47,11 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
          mstream_db_pool_connections{{state=\"in_use\"}} {}\n\
          # HELP mstream_db_pool_max_connections Largest pool size.\n\
          # TYPE mstream_db_pool_max_connections gauge\n\
-         mstream_db_pool_max_connections {}\n",
+         mstream_db_pool_max_connections {}\n\
+         # HELP mstream_read_cache_reads_total Catalog reads by where they were answered from.\n\
+         # TYPE mstream_read_cache_reads_total counter\n\
+         mstream_read_cache_reads_total{{result=\"hit\"}} {hits}\n\
+         mstream_read_cache_reads_total{{result=\"miss\"}} {misses}\n",
         pool.stats().queries(),
         open.saturating_sub(idle),
         pool.max_size(),
