@@ -21,7 +21,7 @@
 #                    iterate on one of them
 #   --perf           also record the server with `perf record -g` during each
 #                    mstream run and keep the reports in
-#                    bench/results/<date>-perf/<scenario>.txt (the numbers of
+#                    bench/results/<date>[-<label>]-perf/<scenario>.txt (the numbers of
 #                    such a run are perturbed by the sampling)
 #   --no-cache       turn the server's read and token caches off
 #                    (database.read_cache_ms=0, auth.token_cache_ms=0), so
@@ -309,7 +309,7 @@ fi
 declare -A load
 perf_dir=""
 if [[ $profile -eq 1 ]]; then
-    perf_dir="$bench/results/$(date -u +%Y-%m-%d)-perf"
+    perf_dir="$bench/results/$(date -u +%Y-%m-%d)${BENCH_LABEL:+-$BENCH_LABEL}-perf"
     mkdir -p "$perf_dir"
 fi
 perf_summary() ( # data file, scenario: inclusive and self time per symbol
