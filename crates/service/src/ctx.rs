@@ -109,21 +109,23 @@ impl Ctx {
             .acquire_owned()
             .await
             .map_err(|e| ServiceError::Internal(format!("connection gate closed: {e}")))?;
-        let pool = self.inner.pool.clone();
-        let commits = pool.stats().commits();
-        let result = tokio::task::spawn_blocking(move || {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            let commits = inner.pool.stats().commits();
+            let mut conn = inner.pool.get()?;
+            let result = work(&mut conn);
+            // Something committed while this ran (this work, or another's):
+            // whatever was read before is stale now. Done here, not after
+            // the await, so that a write whose request was cancelled (the
+            // client went away) still moves the generation.
+            if inner.pool.stats().commits() != commits {
+                inner.reads.written();
+            }
+            result
         })
         .await
-        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?;
-        // Something committed while this ran (this work, or another's):
-        // whatever was read before is stale now.
-        if self.inner.pool.stats().commits() != commits {
-            self.inner.reads.written();
-        }
-        result
+        .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
     }
 
     /// Like [`Ctx::run`] for a read, reusing the answer kept under `key` if
