@@ -86,15 +86,22 @@ impl AccountService {
 
     /// Runs an account write, then forgets every cached token: whatever the
     /// write revoked or changed is looked up afresh (and the cache is
-    /// emptied even when the write failed halfway).
+    /// emptied even when the write failed halfway). Emptied in the blocking
+    /// task itself, so a revocation whose request was cancelled mid-way
+    /// still takes effect at once.
     async fn revoking<T, F>(&self, work: F) -> ServiceResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut mstream_db::AnyConn) -> ServiceResult<T> + Send + 'static,
     {
-        let result = self.ctx.run(work).await;
-        self.tokens.clear();
-        result
+        let tokens = Arc::clone(&self.tokens);
+        self.ctx
+            .run(move |conn| {
+                let result = work(conn);
+                tokens.clear();
+                result
+            })
+            .await
     }
 
     /// Signs up (SPEC §2): validates every field, hashes the password off
