@@ -56,6 +56,52 @@ pub fn envelope<T: serde::Serialize>(
     listed: &Listed,
     results: Vec<T>,
 ) -> Envelope<T> {
+    let (next, previous) = links(req, listed);
+    Envelope {
+        count: listed.count,
+        next,
+        previous,
+        results,
+    }
+}
+
+/// The envelope's other members, before `results`.
+#[derive(serde::Serialize)]
+struct Head {
+    count: u64,
+    next: Option<String>,
+    previous: Option<String>,
+}
+
+/// The envelope as JSON text, with `results` taken from the page's shared
+/// rendering (serialised by the first request that presented this cached
+/// page; see [`mstream_service::catalog::Rendering`]). Only for resources
+/// whose records are presented as stored (no signed media URLs, which
+/// depend on the request).
+pub fn envelope_json(req: &HttpRequest, listed: &Listed) -> serde_json::Result<Vec<u8>> {
+    let results = match listed.rendering.get() {
+        Some(results) => results.clone(),
+        None => {
+            let rendered = bytes::Bytes::from(serde_json::to_vec(&listed.records)?);
+            listed.rendering.get_or_init(|| rendered).clone()
+        }
+    };
+    let (next, previous) = links(req, listed);
+    let mut body = serde_json::to_vec(&Head {
+        count: listed.count,
+        next,
+        previous,
+    })?;
+    // `{"count":…,"previous":…}` → `{"count":…,"previous":…,"results":[…]}`
+    body.pop();
+    body.extend_from_slice(b",\"results\":");
+    body.extend_from_slice(&results);
+    body.push(b'}');
+    Ok(body)
+}
+
+/// Absolute next/previous URLs that keep every other query parameter.
+fn links(req: &HttpRequest, listed: &Listed) -> (Option<String>, Option<String>) {
     let pairs = query_pairs(req);
     let page = listed.page.number;
     let last = listed.page.last_for(listed.count);
@@ -76,10 +122,5 @@ pub fn envelope<T: serde::Serialize>(
     };
     let next = (page < last).then_some(page + 1);
     let previous = (page > 1).then(|| (page - 1).min(last));
-    Envelope {
-        count: listed.count,
-        next: link(next),
-        previous: link(previous),
-        results,
-    }
+    (link(next), link(previous))
 }

@@ -2,6 +2,9 @@
 //! operation over each resource's [`Repo`].
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
 
 use mstream_db::engine::{self, Listed as DbListed};
 use mstream_db::tables::{self, Repo};
@@ -15,6 +18,11 @@ use crate::accounts::{query_error, require_admin};
 use crate::ctx::Ctx;
 use crate::error::{unique_to_field, ServiceError, ServiceResult};
 
+/// A serialised form of a page's records, made once by whoever presents
+/// the page first (the HTTP layer) and shared by every later hit of the
+/// same cached page, so a hit need not serialise the records again.
+pub type Rendering = Arc<OnceLock<Bytes>>;
+
 /// A page of records and the total that matched.
 #[derive(Debug)]
 pub struct Listed {
@@ -24,11 +32,18 @@ pub struct Listed {
     pub records: Vec<Record>,
     /// Which page it is, and its size.
     pub page: Page,
+    /// The records' serialised form, shared with the read cache's copy
+    /// (empty until someone renders it; only valid for `records` as read).
+    pub rendering: Rendering,
 }
 
 impl Listed {
     /// From the database's answer; 404 `Invalid page.` past the end.
     pub fn from_db(listed: DbListed) -> ServiceResult<Self> {
+        Self::with_rendering(listed, Rendering::default())
+    }
+
+    fn with_rendering(listed: DbListed, rendering: Rendering) -> ServiceResult<Self> {
         if !listed.page_exists {
             return Err(ServiceError::InvalidPage);
         }
@@ -36,6 +51,7 @@ impl Listed {
             count: listed.count,
             records: listed.records,
             page: listed.page,
+            rendering,
         })
     }
 }
@@ -173,14 +189,14 @@ pub async fn list_records(
 ) -> ServiceResult<Listed> {
     let query = ListQuery::parse(repo.resource(), &pairs).map_err(query_error)?;
     let key = format!("list {} {pairs:?}", repo.table.name);
-    let listed = ctx
+    let (listed, rendering) = ctx
         .read_cached(
             key,
-            |l: &DbListed| l.records.len(),
-            move |conn| Ok(repo.list(conn, &query)?),
+            |(l, _): &(DbListed, Rendering)| l.records.len(),
+            move |conn| Ok((repo.list(conn, &query)?, Rendering::default())),
         )
         .await?;
-    Listed::from_db(listed)
+    Listed::with_rendering(listed, rendering)
 }
 
 /// One entity of `repo`, through the read cache.

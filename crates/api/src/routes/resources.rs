@@ -15,7 +15,7 @@ use super::{method_not_allowed, path_id, read_body};
 use crate::body::{self, Accepts};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::list::{absolute, envelope, query_pairs};
+use crate::list::{absolute, envelope, envelope_json, query_pairs};
 use crate::AppState;
 
 /// Which use cases serve a resource.
@@ -92,6 +92,14 @@ fn page(
     mut listed: Listed,
 ) -> HttpResponse {
     let resource = resource_of(endpoint);
+    let presented_as_stored = !resource.fields.iter().any(|f| f.kind == Kind::File);
+    if presented_as_stored {
+        if let Ok(body) = envelope_json(req, &listed) {
+            return HttpResponse::Ok()
+                .content_type(actix_web::http::header::ContentType::json())
+                .body(body);
+        }
+    }
     let results: Vec<Record> = std::mem::take(&mut listed.records)
         .into_iter()
         .map(|r| present(req, state, resource, r))
