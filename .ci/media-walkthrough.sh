@@ -102,9 +102,10 @@ HTML
 # not count a <video>'s media fetches as pending network, so on a loaded
 # machine it can fast-forward the budget and dump the page before the first
 # frame arrived (title still "pending"; seen once in CI, the server having
-# answered every range). Up to three attempts, each bounded; an error or a
-# failed seek reported by the page fails at once.
-for attempt in 1 2 3; do
+# answered every range; about one run in six locally, idle or not). Up to
+# five attempts, each bounded; an error or a failed seek reported by the
+# page fails at once.
+for attempt in 1 2 3 4 5; do
     title=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$work/chromium-$attempt" --autoplay-policy=no-user-gesture-required \
