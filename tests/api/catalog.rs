@@ -312,6 +312,97 @@ async fn searches_are_counted_ordered_and_paged_like_any_list() {
     assert_eq!((none.status, none.body["count"].clone()), (200, json!(0)));
 }
 
+/// A content is found by the names of what it refers to as they are now:
+/// renames, deletes and relinks of its genres, cast, tags and type, and its
+/// own edits, all show in the next search.
+#[tokio::test]
+async fn search_follows_renames_deletes_and_relinks_of_related_entities() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let alien = app.content(&admin, "Alien").await;
+    app.content(&admin, "Speed").await;
+    let id = alien["id"].as_str().unwrap();
+    let search = |terms: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let r = app
+                .get(&format!("/api/contents/?search={terms}"), admin)
+                .await;
+            assert_eq!(r.status, 200, "{terms}: {}", r.body);
+            names(&r.body)
+        }
+    };
+    assert_eq!(search("alien%20ARTIST").await, ["Alien"]);
+    let artist = alien["cast"][0].as_str().unwrap();
+    let r = app
+        .patch(
+            &format!("/api/artists/{artist}/"),
+            &admin,
+            json!({"name": "Sigourney Weaver"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(search("weaver").await, ["Alien"], "an artist's new name");
+    assert!(search("alien%20artist").await.is_empty(), "its old name");
+
+    let genre = alien["genre"][0].as_str().unwrap();
+    app.patch(
+        &format!("/api/genre/{genre}/"),
+        &admin,
+        json!({"name": "Horror"}),
+    )
+    .await;
+    assert_eq!(search("horror").await, ["Alien"], "a genre's new name");
+
+    let kind = alien["type"].as_str().unwrap();
+    app.patch(
+        &format!("/api/contype/{kind}/"),
+        &admin,
+        json!({"type": "Feature film"}),
+    )
+    .await;
+    assert_eq!(search("FEATURE").await, ["Alien"], "a type's new name");
+    assert_eq!(search("fe").await, ["Alien"], "a short term scans");
+
+    let tag = alien["parental_control_tags"][0].as_str().unwrap();
+    assert_eq!(search("alien%20tag").await, ["Alien"]);
+    let r = app.delete(&format!("/api/parcontag/{tag}/"), &admin).await;
+    assert_eq!(r.status, 204);
+    assert!(
+        search("alien%20tag").await.is_empty(),
+        "a deleted tag's name"
+    );
+
+    let ripley = app
+        .create(&admin, "artists", json!({"name": "Ripley", "about": "x"}))
+        .await;
+    app.patch(
+        &format!("/api/contents/{id}/"),
+        &admin,
+        json!({"cast": [ripley["id"]], "name": "Aliens"}),
+    )
+    .await;
+    assert_eq!(
+        search("ripley%20aliens").await,
+        ["Aliens"],
+        "relinked, renamed"
+    );
+    assert!(search("weaver").await.is_empty(), "no longer in the cast");
+    let r = app
+        .delete(
+            &format!("/api/artists/{}/", ripley["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert!(search("ripley").await.is_empty(), "a deleted artist's name");
+    assert_eq!(
+        search("speed%20artist").await,
+        ["Speed"],
+        "others untouched"
+    );
+}
+
 #[tokio::test]
 async fn cascades_follow_the_seed() {
     let app = spawn_app().await;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::conn::AnyConn;
 use crate::error::{DbError, DbResult};
+use crate::search;
 use crate::sql::{contains_pattern, Bind, Sql};
 use crate::table::{Derive, Label, Link, Table};
 
@@ -41,9 +42,9 @@ struct CountRow {
 }
 
 #[derive(QueryableByName)]
-struct IdRow {
+pub(crate) struct IdRow {
     #[diesel(sql_type = Text)]
-    id: String,
+    pub(crate) id: String,
 }
 
 /// A page of records and the total that matched.
@@ -79,7 +80,7 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
         return Ok(Listed::empty(count, page));
     }
     let mut sql = Sql::new(conn);
-    sql.push("SELECT t.* FROM ").push(table.name).push(" t");
+    push_select(&mut sql, table);
     push_where(&mut sql, table, query);
     push_order(&mut sql, table, query);
     // The page size (1..=100) is written into the text: a bound LIMIT makes
@@ -136,6 +137,17 @@ fn list_searched<R: DbRow>(
     })
 }
 
+/// `SELECT t.<stored columns> FROM <table> t`: the row type's columns only
+/// (not `t.*`, which would also read the denormalised search text).
+fn push_select(sql: &mut Sql, table: &Table) {
+    sql.push("SELECT ");
+    for (i, column) in table.columns.iter().enumerate() {
+        sql.push(if i == 0 { "t." } else { ", t." })
+            .push(column.column);
+    }
+    sql.push(" FROM ").push(table.name).push(" t");
+}
+
 /// ` ORDER BY` the query's keys, then `id`.
 fn push_order(sql: &mut Sql, table: &Table, query: &ListQuery) {
     sql.push(" ORDER BY ");
@@ -174,11 +186,8 @@ pub fn records_where<R: DbRow>(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(conn);
-    sql.push("SELECT t.* FROM ")
-        .push(table.name)
-        .push(" t WHERE t.")
-        .push(column)
-        .push(" IN ");
+    push_select(&mut sql, table);
+    sql.push(" WHERE t.").push(column).push(" IN ");
     sql.bind_in(ids.iter().copied());
     sql.push(" ORDER BY t.created ASC, t.id ASC");
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
@@ -247,9 +256,13 @@ fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
     }
     for term in &query.search {
         and(sql);
-        sql.push("t.id IN (");
-        push_search_term(sql, table, term);
-        sql.push(")");
+        if let Some(search_text) = &table.search_text {
+            search::push_term(sql, search_text, term);
+        } else {
+            sql.push("t.id IN (");
+            push_search_term(sql, table, term);
+            sql.push(")");
+        }
     }
 }
 
@@ -632,7 +645,8 @@ pub fn insert(
         .push(") VALUES ");
     sql.bind_list(binds);
     sql.execute(conn)?;
-    write_links(conn, table, id, set, false)
+    write_links(conn, table, id, set, false)?;
+    search::after_write(conn, table, Some(id), Vec::new())
 }
 
 /// Updates the fields `set` carries plus `extra` columns, and `updated`.
@@ -661,7 +675,9 @@ pub fn update(
     if sql.execute(conn)? == 0 {
         return Err(DbError::NotFound);
     }
-    write_links(conn, table, id, set, true)
+    write_links(conn, table, id, set, true)?;
+    let naming = search::rows_naming(conn, table, id)?;
+    search::after_write(conn, table, Some(id), naming)
 }
 
 fn write_links(
@@ -707,7 +723,10 @@ fn write_links(
 }
 
 /// Deletes one entity (the schema's cascades remove what depends on it).
+/// Search texts naming the entity are rewritten without it.
 pub fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
+    // Read before the delete: its cascades remove the links that say which.
+    let naming = search::rows_naming(conn, table, id)?;
     let mut sql = Sql::new(conn);
     sql.push("DELETE FROM ")
         .push(table.name)
@@ -715,7 +734,7 @@ pub fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
         .bind(id);
     match sql.execute(conn)? {
         0 => Err(DbError::NotFound),
-        _ => Ok(()),
+        _ => search::after_write(conn, table, None, naming),
     }
 }
 

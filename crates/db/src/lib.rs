@@ -20,6 +20,7 @@ pub mod error;
 pub mod migrate;
 pub mod reviews;
 pub mod schema;
+pub mod search;
 pub mod sql;
 pub mod table;
 pub mod tables;

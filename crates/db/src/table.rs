@@ -63,6 +63,19 @@ pub enum Derive {
     },
 }
 
+/// A column holding all of a row's searchable text — its own searchable
+/// columns and the labels of the searchable entities it refers to — kept
+/// by the engine on every write that changes any of it (see
+/// [`crate::search`]), so that a search term is one index probe.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchText {
+    /// The column.
+    pub column: &'static str,
+    /// On SQLite, the FTS5 trigram table indexing it (keyed by rowid); on
+    /// PostgreSQL a trigram GIN index on `lower(column)` serves instead.
+    pub fts: &'static str,
+}
+
 /// A resource's storage.
 #[derive(Debug)]
 pub struct Table {
@@ -79,6 +92,9 @@ pub struct Table {
     /// On SQLite, the FTS5 trigram table indexing the searchable text
     /// columns (same column names, keyed by rowid); see the search migration.
     pub fts: Option<&'static str>,
+    /// The denormalised search text, when the table keeps one; it then
+    /// answers `?search=` alone.
+    pub search_text: Option<SearchText>,
 }
 
 impl Table {

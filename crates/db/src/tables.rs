@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::conn::AnyConn;
 use crate::engine::{self, parse_id, DbRow, Listed};
 use crate::error::DbResult;
-use crate::table::{col, fk, Derive, Label, Link, Table, CREATED, ID, UPDATED};
+use crate::table::{col, fk, Derive, Label, Link, SearchText, Table, CREATED, ID, UPDATED};
 
 /// The Rust type diesel reads an SQL type into.
 pub trait SqlRust {
@@ -207,6 +207,7 @@ static GENRES: Table = Table {
     resource: &mstream_genres::GENRE,
     name: "genres",
     fts: None,
+    search_text: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -220,6 +221,7 @@ static TAGS: Table = Table {
     resource: &mstream_content::PARENTAL_CONTROL_TAG,
     name: "parental_control_tags",
     fts: None,
+    search_text: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -233,6 +235,7 @@ static TYPES: Table = Table {
     resource: &mstream_content::CONTENT_TYPE,
     name: "content_types",
     fts: None,
+    search_text: None,
     columns: &[ID, col("type"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -246,6 +249,7 @@ static ARTISTS: Table = Table {
     resource: &mstream_artists::ARTIST,
     name: "artists",
     fts: None,
+    search_text: None,
     columns: &[ID, col("name"), col("about"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -253,7 +257,11 @@ static ARTISTS: Table = Table {
 static CONTENTS: Table = Table {
     resource: &mstream_content::CONTENT,
     name: "contents",
-    fts: Some("contents_fts"),
+    fts: None,
+    search_text: Some(SearchText {
+        column: "search_text",
+        fts: "contents_search",
+    }),
     columns: &[
         ID,
         col("name"),
@@ -299,6 +307,7 @@ static MEDIA_FILES: Table = Table {
     resource: &mstream_content::MEDIA_FILE,
     name: "media_files",
     fts: None,
+    search_text: None,
     columns: &[
         ID,
         col("name"),
@@ -320,6 +329,7 @@ static RELATIONS: Table = Table {
     resource: &mstream_artists::ARTIST_CONTENT_RELATION,
     name: "artist_content_relations",
     fts: None,
+    search_text: None,
     columns: &[
         ID,
         fk("artist", "artist_id", "artists", "name"),
@@ -344,6 +354,7 @@ static REVIEWS: Table = Table {
     resource: &mstream_reviews::REVIEW,
     name: "reviews",
     fts: Some("reviews_fts"),
+    search_text: None,
     columns: &[
         ID,
         fk("content", "content_id", "contents", "name"),
@@ -364,6 +375,7 @@ static PLANS: Table = Table {
     resource: &mstream_subscriptions::PLAN,
     name: "plans",
     fts: None,
+    search_text: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -372,6 +384,7 @@ static SUBSCRIPTIONS: Table = Table {
     resource: &mstream_subscriptions::SUBSCRIPTION,
     name: "subscriptions",
     fts: None,
+    search_text: None,
     columns: &[
         ID,
         fk("user", "user_id", "users", "username"),
@@ -395,6 +408,7 @@ static USERS: Table = Table {
     resource: &mstream_kernel::user::USER,
     name: "users",
     fts: None,
+    search_text: None,
     columns: &[
         ID,
         col("username"),

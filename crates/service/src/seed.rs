@@ -519,6 +519,9 @@ pub fn seed(
         rows,
         progress,
     )?;
+    // The rows went in around the engine, so their search text is written
+    // here, once, for all of them.
+    mstream_db::search::refresh_all(conn)?;
     mstream_db::engine::refresh_statistics(conn)?;
     Ok(Seeded {
         contents: plan.contents,

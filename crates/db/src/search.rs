@@ -1,0 +1,244 @@
+//! A table's denormalised search text ([`SearchText`]): what a `?search=`
+//! term is matched against, and keeping it true on every write.
+//!
+//! A content is found by the names of its genres, cast, tags and type as
+//! well as by its own text. Matching each term against every relation at
+//! query time (a `UNION` of joins per term) cost 50–160 ms a term at 100,000
+//! contents, so the row instead carries all of that text in one column with
+//! one trigram index, and a term is one index probe. The engine rewrites the
+//! column in the same transaction as any write that changes what it holds:
+//! the row's own writes, and renames and deletes of the entities it names.
+
+use uuid::Uuid;
+
+use crate::conn::AnyConn;
+use crate::engine::parse_id;
+use crate::error::DbResult;
+use crate::sql::{contains_pattern, Bind, Sql};
+use crate::table::{SearchText, Table};
+use crate::tables;
+
+/// The tables that keep a [`SearchText`].
+fn searched_tables() -> [&'static Table; 1] {
+    [tables::CONTENT.table]
+}
+
+/// Appends the condition "`term` appears in the row's search text" for
+/// the row aliased `t`.
+pub(crate) fn push_term(sql: &mut Sql, search: &SearchText, term: &str) {
+    // FTS5's trigram index answers LIKE for terms of three or more
+    // characters; LIKE's own wildcards in a term would need ESCAPE, which
+    // FTS5 does not take, so such terms (and short ones) scan.
+    let fts = !sql.is_postgres() && term.chars().count() >= 3 && !term.contains(['%', '_', '\\']);
+    if fts {
+        sql.push("t.rowid IN (SELECT rowid FROM ")
+            .push(search.fts)
+            .push(" WHERE ")
+            .push(search.column)
+            .push(" LIKE ")
+            .bind(Bind::Text(format!("%{term}%")))
+            .push(")");
+    } else {
+        sql.push("lower(t.")
+            .push(search.column)
+            .push(") LIKE ")
+            .bind(Bind::Text(contains_pattern(term)))
+            .push(" ESCAPE '\\'");
+    }
+}
+
+/// The SQL expression computing the search text of a row of `table` (named
+/// by its table name, as in an `UPDATE`): its searchable text columns and
+/// the labels of the searchable entities it refers to, space-separated (a
+/// term never holds a space, so it cannot match across two of them).
+fn text_expression(table: &Table, postgres: bool) -> String {
+    let aggregate = |column: &str| {
+        if postgres {
+            format!("string_agg(x.{column}, ' ')")
+        } else {
+            format!("group_concat(x.{column}, ' ')")
+        }
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for field in table.resource.searchable() {
+        if let Some(link) = table.link(field.name) {
+            parts.push(format!(
+                "COALESCE((SELECT {} FROM {} l JOIN {} x ON x.id = l.{} WHERE l.{} = {}.id), '')",
+                aggregate(link.label.column),
+                link.table,
+                link.label.table,
+                link.target,
+                link.owner,
+                table.name,
+            ));
+        } else if let Some(column) = table.column(field.name) {
+            match column.refers {
+                Some(label) => parts.push(format!(
+                    "COALESCE((SELECT x.{} FROM {} x WHERE x.id = {}.{}), '')",
+                    label.column, label.table, table.name, column.column,
+                )),
+                None => parts.push(format!("{}.{}", table.name, column.column)),
+            }
+        }
+    }
+    if parts.is_empty() {
+        return "''".to_owned();
+    }
+    parts.join(" || ' ' || ")
+}
+
+/// Rewrites the search text of the rows of `table` with these ids.
+fn refresh(conn: &mut AnyConn, table: &Table, search: &SearchText, ids: &[Uuid]) -> DbResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(conn);
+    let expression = text_expression(table, sql.is_postgres());
+    sql.push("UPDATE ")
+        .push(table.name)
+        .push(" SET ")
+        .push(search.column)
+        .push(" = ")
+        .push(&expression)
+        .push(" WHERE id IN ")
+        .bind_in(ids.iter().copied());
+    sql.execute(conn)?;
+    Ok(())
+}
+
+/// Rewrites the search text of every row of every table that keeps one
+/// (after a bulk load that bypassed the engine's writes).
+pub fn refresh_all(conn: &mut AnyConn) -> DbResult<()> {
+    for table in searched_tables() {
+        let Some(search) = &table.search_text else {
+            continue;
+        };
+        let mut sql = Sql::new(conn);
+        let expression = text_expression(table, sql.is_postgres());
+        sql.push("UPDATE ")
+            .push(table.name)
+            .push(" SET ")
+            .push(search.column)
+            .push(" = ")
+            .push(&expression);
+        sql.execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The rows whose search text names entity `id` of `written`: for each
+/// table keeping a search text, the ids of its rows that link to or refer
+/// to that entity through a searchable field.
+pub(crate) fn rows_naming(
+    conn: &mut AnyConn,
+    written: &Table,
+    id: Uuid,
+) -> DbResult<Vec<(&'static Table, Vec<Uuid>)>> {
+    let mut found = Vec::new();
+    if !feeds_search(written) {
+        return Ok(found);
+    }
+    for table in searched_tables() {
+        if table.search_text.is_none() {
+            continue;
+        }
+        let mut owners: Vec<Uuid> = Vec::new();
+        for field in table.resource.searchable() {
+            let (from, owner, target) = if let Some(link) = table.link(field.name) {
+                if link.label.table != written.name {
+                    continue;
+                }
+                (link.table, link.owner, link.target)
+            } else if let Some(column) = table.column(field.name) {
+                match column.refers {
+                    Some(label) if label.table == written.name => (table.name, "id", column.column),
+                    _ => continue,
+                }
+            } else {
+                continue;
+            };
+            let mut sql = Sql::new(conn);
+            sql.push("SELECT ")
+                .push(owner)
+                .push(" AS id FROM ")
+                .push(from)
+                .push(" WHERE ")
+                .push(target)
+                .push(" = ")
+                .bind(id);
+            for row in sql.load::<crate::engine::IdRow>(conn)? {
+                owners.push(parse_id(&row.id)?);
+            }
+        }
+        if !owners.is_empty() {
+            owners.sort_unstable();
+            owners.dedup();
+            found.push((table, owners));
+        }
+    }
+    Ok(found)
+}
+
+/// Rewrites the search texts that a write of `written` may have changed:
+/// that of the row `own` (inserted or updated; `None` after a delete), and
+/// those of the rows in `naming` (from [`rows_naming`], read before a
+/// delete removed the links).
+pub(crate) fn after_write(
+    conn: &mut AnyConn,
+    written: &Table,
+    own: Option<Uuid>,
+    naming: Vec<(&'static Table, Vec<Uuid>)>,
+) -> DbResult<()> {
+    if let (Some(search), Some(id)) = (&written.search_text, own) {
+        refresh(conn, written, search, &[id])?;
+    }
+    for (table, ids) in naming {
+        if let Some(search) = &table.search_text {
+            refresh(conn, table, search, &ids)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether any table's search text names entities of `table`.
+fn feeds_search(table: &Table) -> bool {
+    searched_tables().iter().any(|searched| {
+        searched.search_text.is_some()
+            && searched.resource.searchable().any(|field| {
+                searched
+                    .link(field.name)
+                    .map(|link| link.label.table)
+                    .or_else(|| {
+                        searched
+                            .column(field.name)
+                            .and_then(|c| c.refers)
+                            .map(|label| label.table)
+                    })
+                    == Some(table.name)
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_expression;
+    use crate::tables;
+
+    #[test]
+    fn contents_search_text_holds_own_text_and_every_named_relation() {
+        let sqlite = text_expression(tables::CONTENT.table, false);
+        for piece in [
+            "contents.name",
+            "contents.about",
+            "group_concat(x.name, ' ') FROM content_genres",
+            "group_concat(x.name, ' ') FROM content_cast",
+            "group_concat(x.name, ' ') FROM content_tags",
+            "SELECT x.type FROM content_types x WHERE x.id = contents.type_id",
+        ] {
+            assert!(sqlite.contains(piece), "{piece} missing from {sqlite}");
+        }
+        let postgres = text_expression(tables::CONTENT.table, true);
+        assert!(postgres.contains("string_agg(x.name, ' ') FROM content_cast"));
+        assert!(!postgres.contains("group_concat"));
+    }
+}
