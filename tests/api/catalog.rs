@@ -401,6 +401,14 @@ async fn search_follows_renames_deletes_and_relinks_of_related_entities() {
         ["Speed"],
         "others untouched"
     );
+
+    // Terms are data on the index path too: wildcards and quotes match
+    // themselves.
+    app.content(&admin, "100% Wolf").await;
+    assert_eq!(search("100%25").await, ["100% Wolf"]);
+    assert!(search("100_").await.is_empty());
+    assert!(search("wo%22lf").await.is_empty());
+    assert!(search("%22%22%22").await.is_empty());
 }
 
 #[tokio::test]

@@ -254,15 +254,15 @@ fn push_where(sql: &mut Sql, table: &Table, query: &ListQuery) {
             }
         }
     }
+    if let Some(search_text) = &table.search_text {
+        search::push_terms(sql, search_text, &query.search, &mut and);
+        return;
+    }
     for term in &query.search {
         and(sql);
-        if let Some(search_text) = &table.search_text {
-            search::push_term(sql, search_text, term);
-        } else {
-            sql.push("t.id IN (");
-            push_search_term(sql, table, term);
-            sql.push(")");
-        }
+        sql.push("t.id IN (");
+        push_search_term(sql, table, term);
+        sql.push(")");
     }
 }
 

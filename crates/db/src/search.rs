@@ -23,22 +23,40 @@ fn searched_tables() -> [&'static Table; 1] {
     [tables::CONTENT.table]
 }
 
-/// Appends the condition "`term` appears in the row's search text" for
-/// the row aliased `t`.
-pub(crate) fn push_term(sql: &mut Sql, search: &SearchText, term: &str) {
-    // FTS5's trigram index answers LIKE for terms of three or more
-    // characters; LIKE's own wildcards in a term would need ESCAPE, which
-    // FTS5 does not take, so such terms (and short ones) scan.
-    let fts = !sql.is_postgres() && term.chars().count() >= 3 && !term.contains(['%', '_', '\\']);
-    if fts {
+/// Appends the condition "every one of `terms` appears in the row's search
+/// text" for the row aliased `t`; `and` writes the `WHERE`/`AND` before
+/// each condition.
+pub(crate) fn push_terms(
+    sql: &mut Sql,
+    search: &SearchText,
+    terms: &[String],
+    and: &mut dyn FnMut(&mut Sql),
+) {
+    // On SQLite, FTS5's trigram index answers a quoted phrase of three or
+    // more characters as a case-insensitive substring, from the index alone
+    // (LIKE through the index also read every candidate row to check it:
+    // 27 ms instead of 1 ms for a term in 13,000 of 100,000 contents). All
+    // such terms go into one MATCH, ANDed; shorter ones scan.
+    let (indexed, scanned): (Vec<&String>, Vec<&String>) = terms
+        .iter()
+        .partition(|term| !sql.is_postgres() && term.chars().count() >= 3);
+    if !indexed.is_empty() {
+        let query: Vec<String> = indexed
+            .iter()
+            .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
+            .collect();
+        and(sql);
         sql.push("t.rowid IN (SELECT rowid FROM ")
             .push(search.fts)
             .push(" WHERE ")
-            .push(search.column)
-            .push(" LIKE ")
-            .bind(Bind::Text(format!("%{term}%")))
+            .push(search.fts)
+            .push(" MATCH ")
+            .bind(Bind::Text(query.join(" ")))
             .push(")");
-    } else {
+    }
+    // PostgreSQL's trigram GIN index on lower(column) serves LIKE itself.
+    for term in scanned {
+        and(sql);
         sql.push("lower(t.")
             .push(search.column)
             .push(") LIKE ")
