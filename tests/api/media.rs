@@ -404,3 +404,67 @@ async fn the_catalog_streams_for_subscribers_only() {
         "management API stays admin-only"
     );
 }
+
+/// A file is kept open between range requests; whatever removes it — the
+/// API replacing or deleting it, or someone deleting it on disk — its URL
+/// answers 404 from the next request on, never the old bytes.
+#[tokio::test]
+async fn files_kept_open_between_ranges_stop_serving_once_removed() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Stalker").await;
+    let data = bytes(100_000);
+    let served = |url: String| {
+        let app = &app;
+        async move {
+            // The second request of each pair is served from the kept handle.
+            let mut statuses = Vec::new();
+            for range in ["bytes=0-9", "bytes=10-19"] {
+                let (status, _, body) = fetch(app, &url, &[("Range", range)]).await;
+                statuses.push((status, body.len()));
+            }
+            statuses
+        }
+    };
+
+    let first = upload(&app, &admin, &content, "Cut 1", data.clone(), "a.mp4").await;
+    let url = first.body["file"].as_str().unwrap().to_owned();
+    assert_eq!(served(url.clone()).await, [(206, 10), (206, 10)]);
+    let (status, _, body) = fetch(&app, &url, &[("Range", "bytes=99990-")]).await;
+    assert_eq!((status, body.as_slice()), (206, &data[99_990..]));
+    // Replaced through the API: the old URL is gone at once.
+    let id = first.body["id"].as_str().unwrap();
+    let form = Form::new()
+        .text("name", "Cut 1")
+        .text("content", content["id"].as_str().unwrap().to_owned())
+        .part("file", Part::bytes(bytes(50)).file_name("b.mp4"));
+    let response = app
+        .client
+        .put(app.url(&format!("/api/conmediafile/{id}/")))
+        .header("Authorization", format!("Token {admin}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let replaced = reply(response).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(served(url).await, [(404, 23), (404, 23)]);
+    let url = replaced.body["file"].as_str().unwrap().to_owned();
+    assert_eq!(served(url.clone()).await, [(206, 10), (206, 10)]);
+    // Deleted through the API.
+    assert_eq!(
+        app.delete(&format!("/api/conmediafile/{id}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(served(url).await, [(404, 23), (404, 23)]);
+    // Deleted on disk by someone else: the kept handle notices.
+    let second = upload(&app, &admin, &content, "Cut 2", data, "c.mp4").await;
+    let url = second.body["file"].as_str().unwrap().to_owned();
+    assert_eq!(served(url.clone()).await, [(206, 10), (206, 10)]);
+    for file in app.media_files_on_disk() {
+        std::fs::remove_file(file).unwrap();
+    }
+    assert_eq!(served(url).await, [(404, 23), (404, 23)]);
+}

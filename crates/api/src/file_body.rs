@@ -3,22 +3,26 @@
 //! body with fewer trips to the blocking pool than actix-files' reader,
 //! which makes one trip per 64 KiB:
 //!
-//! - a small single range (a player's seek, ≤ [`PREFETCH_MAX`]) is read in
-//!   the same blocking call that opens the file, so the whole request costs
-//!   one trip;
+//! - a small single range (a player's seek, ≤ [`PREFETCH_MAX`]) of a file
+//!   kept open from an earlier request is read on the async worker when it
+//!   is all in the page cache, with a read that fails instead of waiting
+//!   for the disk ([`reopen`]): no trip at all;
+//! - otherwise a small range is read in the same blocking call that opens
+//!   the file ([`open`]), so the whole request costs one trip;
 //! - anything larger is read in [`CHUNK`]-sized pieces, one trip each.
 //!
-//! The file is never read on an async worker.
+//! Nothing here ever waits for a disk on an async worker.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
 
 use actix_files::{HttpRange, NamedFile};
 use actix_web::body::{BoxBody, MessageBody, SizedStream};
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
+
+use mstream_service::open_files::OpenFile;
 
 use crate::observe::CountedBody;
 
@@ -34,22 +38,89 @@ pub struct Opened {
     prefetched: Option<(u64, Bytes)>,
 }
 
-/// Opens `path` (blocking: call on the blocking pool) and, when `range`
-/// (the request's `Range` header of a GET) asks for one small range, reads
-/// it.
-pub fn open(path: &Path, range: Option<&str>) -> std::io::Result<Opened> {
-    let file = NamedFile::open(path)?;
-    let size = file.metadata().len();
+/// How a small range is read with the open.
+#[derive(Clone, Copy)]
+enum Prefetch {
+    /// With a plain read, which may wait for the disk (blocking pool only).
+    Blocking,
+    /// Only if every byte is in the page cache, never waiting for the disk
+    /// (on an async worker).
+    Resident,
+}
+
+/// `file` (a handle from the open-file cache) for a response, and, when
+/// `range` (the `Range` header of a GET) asks for one small range, that
+/// range. Blocking: call it on the blocking pool. `NotFound` when the
+/// file was unlinked since it was opened.
+pub fn open(file: &OpenFile, range: Option<&str>) -> std::io::Result<Opened> {
+    prepare(file, range, Prefetch::Blocking)
+}
+
+/// Like [`open`], but on an async worker: it makes only calls that cannot
+/// wait for a disk (`dup` and `fstat` of an open descriptor, and a read
+/// that fails rather than wait when the range is not all in the page
+/// cache; the body is then read on the blocking pool as usual).
+pub fn reopen(file: &OpenFile, range: Option<&str>) -> std::io::Result<Opened> {
+    prepare(file, range, Prefetch::Resident)
+}
+
+fn prepare(file: &OpenFile, range: Option<&str>, prefetch: Prefetch) -> std::io::Result<Opened> {
+    let named = NamedFile::from_file(file.file.try_clone()?, &file.path)?;
+    if std::os::unix::fs::MetadataExt::nlink(named.metadata()) == 0 {
+        // Deleted by someone since it was opened: as if never found.
+        return Err(std::io::ErrorKind::NotFound.into());
+    }
+    let size = named.metadata().len();
     let wanted = range
         .and_then(|r| HttpRange::parse(r, size).ok())
         .filter(|ranges| ranges.len() == 1)
         .and_then(|ranges| ranges.first().copied())
         .filter(|r| r.length > 0 && r.length <= PREFETCH_MAX);
-    let prefetched = match wanted {
-        Some(r) => Some((r.start, read_span(file.file(), r.start, r.length)?)),
-        None => None,
+    let prefetched = match (wanted, prefetch) {
+        (Some(r), Prefetch::Blocking) => {
+            Some((r.start, read_span(named.file(), r.start, r.length)?))
+        }
+        (Some(r), Prefetch::Resident) => {
+            read_resident(named.file(), r.start, r.length).map(|bytes| (r.start, bytes))
+        }
+        (None, _) => None,
     };
-    Ok(Opened { file, prefetched })
+    Ok(Opened {
+        file: named,
+        prefetched,
+    })
+}
+
+/// Exactly `length` bytes of `file` from `offset` if all of them are in
+/// the page cache, read without waiting for the disk (`preadv2` with
+/// `RWF_NOWAIT`); `None` otherwise (not resident, or a kernel or file
+/// system that does not support it), and the caller reads on the blocking
+/// pool instead.
+#[cfg(target_os = "linux")]
+fn read_resident(file: &File, offset: u64, length: u64) -> Option<Bytes> {
+    use rustix::io::{preadv2, ReadWriteFlags};
+    let length = usize::try_from(length).ok()?;
+    let mut buf = vec![0_u8; length];
+    let mut done = 0;
+    while done < length {
+        let slice = buf.get_mut(done..)?;
+        let at = offset.checked_add(done as u64)?;
+        match preadv2(
+            file,
+            &mut [std::io::IoSliceMut::new(slice)],
+            at,
+            ReadWriteFlags::NOWAIT,
+        ) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => done += n,
+        }
+    }
+    Some(Bytes::from(buf))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_resident(_file: &File, _offset: u64, _length: u64) -> Option<Bytes> {
+    None
 }
 
 /// Exactly `length` bytes of `file` from `offset`. Read into spare capacity

@@ -172,6 +172,9 @@ impl CatalogService {
             })
             .await?;
         let root = self.ctx.config().media_root.clone();
+        for file in &files {
+            self.ctx.open_files().forget(file);
+        }
         self.ctx
             .compute(move || {
                 remove_files(&root, &files);

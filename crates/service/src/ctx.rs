@@ -7,6 +7,7 @@ use mstream_db::{AnyConn, DbPool};
 use tokio::sync::Semaphore;
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::open_files::OpenFiles;
 use crate::read_cache::{Answer, ReadCache};
 
 fn downcast<T: Clone + 'static>(answer: &(dyn std::any::Any + Send + Sync)) -> Option<T> {
@@ -58,11 +59,16 @@ struct Inner {
     connections: Arc<Semaphore>,
     /// Recent catalog reads.
     reads: ReadCache,
+    /// Handles of recently served media files.
+    open_files: OpenFiles,
 }
 
 /// Records a cached read holds at most, over all entries (about 1 KiB
 /// each in memory).
 const READ_CACHE_RECORDS: usize = 20_000;
+
+/// Media files kept open for the next range request.
+const OPEN_MEDIA_FILES: usize = 256;
 
 impl Ctx {
     /// Wraps a pool and settings.
@@ -75,6 +81,7 @@ impl Ctx {
                 config,
                 connections,
                 reads,
+                open_files: OpenFiles::new(OPEN_MEDIA_FILES),
             }),
         }
     }
@@ -87,6 +94,12 @@ impl Ctx {
     /// The read cache (for its counters).
     pub fn reads(&self) -> &ReadCache {
         &self.inner.reads
+    }
+
+    /// Handles of recently served media files; whoever removes a media
+    /// file forgets its handle here.
+    pub fn open_files(&self) -> &OpenFiles {
+        &self.inner.open_files
     }
 
     /// The settings.

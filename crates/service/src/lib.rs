@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod ctx;
 pub mod error;
 pub mod media;
+pub mod open_files;
 pub mod password;
 pub mod read_cache;
 pub mod reviews;

@@ -21,6 +21,7 @@ use crate::accounts::{require_admin, signed_in};
 use crate::catalog::{check_references, unique};
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
+use crate::open_files::OpenFile;
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
@@ -320,6 +321,33 @@ impl MediaService {
         resolve_under(root, requested)
     }
 
+    /// Opens the stored file `/content/<requested>` names (see
+    /// [`MediaService::resolve`]) and keeps the handle for the requests
+    /// that follow (see [`crate::open_files`]); blocking: call it off the
+    /// async workers.
+    pub fn open(&self, requested: &str) -> std::io::Result<Arc<OpenFile>> {
+        let path = self
+            .resolve(requested)
+            .ok_or(std::io::ErrorKind::NotFound)?;
+        let file = std::fs::File::open(&path)?;
+        Ok(self
+            .ctx
+            .open_files()
+            .insert(requested, OpenFile { file, path }))
+    }
+
+    /// The handle kept for `requested` by an earlier [`MediaService::open`],
+    /// if any; never blocks.
+    pub fn opened(&self, requested: &str) -> Option<Arc<OpenFile>> {
+        self.ctx.open_files().get(requested)
+    }
+
+    /// Drops the handle kept for `requested` (its file turned out to be
+    /// gone).
+    pub fn forget_opened(&self, requested: &str) {
+        self.ctx.open_files().forget(requested);
+    }
+
     /// The URL signer.
     pub fn signer(&self) -> &Signer {
         &self.signer
@@ -413,6 +441,7 @@ impl MediaService {
             })
             .await?;
         if let (true, Some(old)) = (replaced_file, old) {
+            self.ctx.open_files().forget(&old);
             self.ctx
                 .compute(move || {
                     let _ = std::fs::remove_file(root.join(old));

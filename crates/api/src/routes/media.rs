@@ -168,24 +168,31 @@ async fn stream(
             "This media URL is missing a valid, unexpired signature.",
         ));
     }
-    let state = state.clone();
     let range = (req.method() == actix_web::http::Method::GET)
         .then(|| req.headers().get(header::RANGE))
         .flatten()
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // A file kept open by an earlier request is served without a trip to
+    // the blocking pool when its range is in the page cache.
+    if let Some(file) = media.opened(&requested) {
+        match file_body::reopen(&file, range.as_deref()) {
+            Ok(opened) => return Ok(file_body::respond(&req, opened)),
+            Err(_) => media.forget_opened(&requested),
+        }
+    }
+    let state = state.clone();
     let opened = web::block(move || {
-        state
-            .services
-            .media
-            .resolve(&requested)
-            .map(|path| file_body::open(&path, range.as_deref()))
+        let media = &state.services.media;
+        media
+            .open(&requested)
+            .and_then(|file| file_body::open(&file, range.as_deref()))
     })
     .await
     .map_err(|_| ApiError::not_found())?;
     match opened {
-        Some(Ok(opened)) => Ok(file_body::respond(&req, opened)),
-        _ => Err(ApiError::not_found()),
+        Ok(opened) => Ok(file_body::respond(&req, opened)),
+        Err(_) => Err(ApiError::not_found()),
     }
 }
 
