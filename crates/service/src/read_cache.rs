@@ -73,10 +73,11 @@ impl Drop for Boarding<'_> {
     }
 }
 
-#[derive(Default)]
 struct State {
     used: usize,
     entries: HashMap<String, Entry>,
+    /// When stale entries were last dropped.
+    swept: Instant,
 }
 
 struct Entry {
@@ -94,7 +95,11 @@ impl ReadCache {
             ttl,
             budget,
             generation: AtomicU64::new(0),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                used: 0,
+                entries: HashMap::new(),
+                swept: Instant::now(),
+            }),
             flights: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -161,7 +166,11 @@ impl ReadCache {
     }
 
     /// Keeps `answer`, read at `generation`, unless a write has happened
-    /// since. Makes room by dropping stale entries, then everything.
+    /// since. Stale entries are dropped once per lifetime (so what is kept
+    /// follows the last moments' reads, not the largest burst since
+    /// start-up: paging through 100,000 contents once held 60 MiB here
+    /// long after it was useless) and when the budget is reached, then
+    /// everything if that is not enough.
     pub fn put(&self, key: String, generation: u64, cost: usize, answer: Answer) {
         let cost = cost.max(1);
         if !self.enabled() || cost > self.budget || generation != self.generation() {
@@ -170,12 +179,14 @@ impl ReadCache {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        if state.used + cost > self.budget {
+        let full = state.used + cost > self.budget;
+        if full || state.swept.elapsed() >= self.ttl {
             let (current, ttl) = (self.generation(), self.ttl);
             state
                 .entries
                 .retain(|_, e| e.generation == current && e.at.elapsed() < ttl);
             state.used = state.entries.values().map(|e| e.cost).sum();
+            state.swept = Instant::now();
             if state.used + cost > self.budget {
                 state.entries.clear();
                 state.used = 0;
@@ -255,6 +266,18 @@ mod tests {
         assert!(results.iter().all(|r| *r == Some(7)), "{results:?}");
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         assert!(cache.flights.lock().unwrap().is_empty(), "landed");
+    }
+
+    #[test]
+    fn stale_entries_are_dropped_within_a_lifetime_or_two() {
+        let cache = ReadCache::new(Duration::from_millis(5), 1000);
+        for n in 0..50 {
+            cache.put(format!("k{n}"), cache.generation(), 10, answer(n));
+        }
+        std::thread::sleep(Duration::from_millis(11));
+        cache.put("new".into(), cache.generation(), 1, answer(1));
+        let state = cache.state.lock().unwrap();
+        assert_eq!((state.entries.len(), state.used), (1, 1));
     }
 
     #[test]
