@@ -1,7 +1,7 @@
 //! Query strings in, the pagination envelope and absolute URLs out.
 
 use actix_web::HttpRequest;
-use mstream_service::catalog::Listed;
+use mstream_service::catalog::{Listed, Rendering};
 
 /// The query string as ordered pairs, repeats kept.
 pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
@@ -79,13 +79,7 @@ struct Head {
 /// whose records are presented as stored (no signed media URLs, which
 /// depend on the request).
 pub fn envelope_json(req: &HttpRequest, listed: &Listed) -> serde_json::Result<Vec<u8>> {
-    let results = match listed.rendering.get() {
-        Some(results) => results.clone(),
-        None => {
-            let rendered = bytes::Bytes::from(serde_json::to_vec(&listed.records)?);
-            listed.rendering.get_or_init(|| rendered).clone()
-        }
-    };
+    let results = rendered(&listed.rendering, listed.records())?;
     let (next, previous) = links(req, listed);
     let mut body = serde_json::to_vec(&Head {
         count: listed.count,
@@ -98,6 +92,20 @@ pub fn envelope_json(req: &HttpRequest, listed: &Listed) -> serde_json::Result<V
     body.extend_from_slice(&results);
     body.push(b'}');
     Ok(body)
+}
+
+/// `value` as JSON, serialised by the first caller that presents this
+/// `rendering`'s value (a page's records, an entity) and reused by every
+/// later one (see [`mstream_service::catalog::Rendering`]).
+pub fn rendered<T: serde::Serialize + ?Sized>(
+    rendering: &Rendering,
+    value: &T,
+) -> serde_json::Result<bytes::Bytes> {
+    if let Some(bytes) = rendering.get() {
+        return Ok(bytes.clone());
+    }
+    let bytes = bytes::Bytes::from(serde_json::to_vec(value)?);
+    Ok(rendering.get_or_init(|| bytes).clone())
 }
 
 /// Absolute next/previous URLs that keep every other query parameter.

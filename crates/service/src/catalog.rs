@@ -28,31 +28,73 @@ pub type Rendering = Arc<OnceLock<Bytes>>;
 pub struct Listed {
     /// How many matched.
     pub count: u64,
-    /// This page.
-    pub records: Vec<Record>,
     /// Which page it is, and its size.
     pub page: Page,
+    /// The database's answer (this page's records), shared with the read
+    /// cache's copy.
+    read: Arc<DbListed>,
     /// The records' serialised form, shared with the read cache's copy
-    /// (empty until someone renders it; only valid for `records` as read).
+    /// (empty until someone renders it; only valid for the records as read).
     pub rendering: Rendering,
 }
 
 impl Listed {
     /// From the database's answer; 404 `Invalid page.` past the end.
     pub fn from_db(listed: DbListed) -> ServiceResult<Self> {
-        Self::with_rendering(listed, Rendering::default())
+        Self::shared(Arc::new(listed), Rendering::default())
     }
 
-    fn with_rendering(listed: DbListed, rendering: Rendering) -> ServiceResult<Self> {
+    fn shared(listed: Arc<DbListed>, rendering: Rendering) -> ServiceResult<Self> {
         if !listed.page_exists {
             return Err(ServiceError::InvalidPage);
         }
         Ok(Self {
             count: listed.count,
-            records: listed.records,
             page: listed.page,
+            read: listed,
             rendering,
         })
+    }
+
+    /// This page's records.
+    pub fn records(&self) -> &[Record] {
+        &self.read.records
+    }
+
+    /// A copy of this page's records, to change for presentation.
+    pub fn to_records(&self) -> Vec<Record> {
+        self.read.records.clone()
+    }
+}
+
+/// One record read through the read cache: shared with the cache's copy,
+/// with its serialised form made once by whoever presents it first (a hit
+/// then copies and serialises nothing).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    record: Arc<Record>,
+    /// The record's serialised form (see [`Rendering`]).
+    pub rendering: Rendering,
+}
+
+impl Fetched {
+    /// The record.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// The record to change (a copy when the read cache shares it).
+    pub fn into_record(self) -> Record {
+        Arc::try_unwrap(self.record).unwrap_or_else(|shared| shared.as_ref().clone())
+    }
+}
+
+impl From<Record> for Fetched {
+    fn from(record: Record) -> Self {
+        Self {
+            record: Arc::new(record),
+            rendering: Rendering::default(),
+        }
     }
 }
 
@@ -107,7 +149,12 @@ impl CatalogService {
     }
 
     /// One entity.
-    pub async fn get(&self, actor: &Actor, repo: &'static Repo, id: Uuid) -> ServiceResult<Record> {
+    pub async fn get(
+        &self,
+        actor: &Actor,
+        repo: &'static Repo,
+        id: Uuid,
+    ) -> ServiceResult<Fetched> {
         require_admin(actor)?;
         get_record(&self.ctx, repo, id).await
     }
@@ -195,18 +242,22 @@ pub async fn list_records(
     let (listed, rendering) = ctx
         .read_cached(
             key,
-            |(l, _): &(DbListed, Rendering)| l.records.len(),
-            move |conn| Ok((repo.list(conn, &query)?, Rendering::default())),
+            |(l, _): &(Arc<DbListed>, Rendering)| l.records.len(),
+            move |conn| Ok((Arc::new(repo.list(conn, &query)?), Rendering::default())),
         )
         .await?;
-    Listed::with_rendering(listed, rendering)
+    Listed::shared(listed, rendering)
 }
 
 /// One entity of `repo`, through the read cache.
-pub async fn get_record(ctx: &Ctx, repo: &'static Repo, id: Uuid) -> ServiceResult<Record> {
+pub async fn get_record(ctx: &Ctx, repo: &'static Repo, id: Uuid) -> ServiceResult<Fetched> {
     let key = format!("get {} {id}", repo.table.name);
-    ctx.read_cached(key, |_| 1, move |conn| Ok(repo.get(conn, id)?))
-        .await
+    ctx.read_cached(
+        key,
+        |_| 1,
+        move |conn| Ok(Fetched::from(repo.get(conn, id)?)),
+    )
+    .await
 }
 
 /// Validates a JSON body for `repo`. Resources with uploaded bytes take

@@ -65,7 +65,7 @@ struct Inner {
 
 /// Records a cached read holds at most, over all entries (about 1 KiB
 /// each in memory).
-const READ_CACHE_RECORDS: usize = 20_000;
+const READ_CACHE_RECORDS: usize = 10_000;
 
 /// Media files kept open for the next range request.
 const OPEN_MEDIA_FILES: usize = 256;

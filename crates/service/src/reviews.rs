@@ -12,7 +12,9 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::accounts::signed_in;
-use crate::catalog::{check_references, get_record, list_records, parse_body, unique, Listed};
+use crate::catalog::{
+    check_references, get_record, list_records, parse_body, unique, Fetched, Listed,
+};
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -70,7 +72,7 @@ impl ReviewService {
     }
 
     /// One review, for any signed-in user.
-    pub async fn get(&self, actor: &Actor, id: Uuid) -> ServiceResult<Record> {
+    pub async fn get(&self, actor: &Actor, id: Uuid) -> ServiceResult<Fetched> {
         signed_in(actor)?;
         get_record(&self.ctx, &tables::REVIEW, id).await
     }

@@ -13,7 +13,7 @@ use super::{method_not_allowed, path_id};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::file_body;
-use crate::list::{absolute, envelope, query_pairs};
+use crate::list::{absolute, envelope_json, query_pairs};
 use crate::AppState;
 
 /// Registers `/content/` and `/api/catalog/` (before the generic
@@ -202,9 +202,15 @@ async fn catalog_list(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let pairs = query_pairs(&req);
-    let mut listed = state.services.catalog.browse(&caller.actor, pairs).await?;
-    let records = std::mem::take(&mut listed.records);
-    Ok(HttpResponse::Ok().json(envelope(&req, &listed, records)))
+    let listed = state.services.catalog.browse(&caller.actor, pairs).await?;
+    // Contents carry no media URLs: the page's shared rendering serves.
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(envelope_json(&req, &listed).map_err(|e| {
+            ApiError::Service(mstream_service::ServiceError::Internal(format!(
+                "serialising a catalog page: {e}"
+            )))
+        })?))
 }
 
 async fn catalog_detail(

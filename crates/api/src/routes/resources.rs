@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use mstream_db::tables::Repo;
 use mstream_kernel::{Kind, Mode, Record};
-use mstream_service::catalog::{self, Listed};
+use mstream_service::catalog::{self, Fetched, Listed};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use super::{method_not_allowed, path_id, read_body};
 use crate::body::{self, Accepts};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::list::{absolute, envelope, envelope_json, query_pairs};
+use crate::list::{absolute, envelope, envelope_json, query_pairs, rendered};
 use crate::AppState;
 
 /// Which use cases serve a resource.
@@ -85,26 +85,31 @@ fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
     }
 }
 
-fn page(
-    req: &HttpRequest,
-    state: &AppState,
-    endpoint: Endpoint,
-    mut listed: Listed,
-) -> HttpResponse {
+/// Whether records of `resource` go out as stored (no signed media URLs,
+/// which depend on the request), so their serialised form can be reused.
+fn presented_as_stored(resource: &mstream_kernel::Resource) -> bool {
+    !resource.fields.iter().any(|f| f.kind == Kind::File)
+}
+
+fn page(req: &HttpRequest, state: &AppState, endpoint: Endpoint, listed: Listed) -> HttpResponse {
     let resource = resource_of(endpoint);
-    let presented_as_stored = !resource.fields.iter().any(|f| f.kind == Kind::File);
-    if presented_as_stored {
+    if presented_as_stored(resource) {
         if let Ok(body) = envelope_json(req, &listed) {
-            return HttpResponse::Ok()
-                .content_type(actix_web::http::header::ContentType::json())
-                .body(body);
+            return json_body(body);
         }
     }
-    let results: Vec<Record> = std::mem::take(&mut listed.records)
+    let results: Vec<Record> = listed
+        .to_records()
         .into_iter()
         .map(|r| present(req, state, resource, r))
         .collect();
     HttpResponse::Ok().json(envelope(req, &listed, results))
+}
+
+fn json_body(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 async fn list(
@@ -181,12 +186,18 @@ async fn retrieve(
     let endpoint = endpoint(&name)?;
     let id = path_id(&raw_id)?;
     let services = &state.services;
-    let record = match endpoint {
+    let fetched = match endpoint {
         Endpoint::Catalog(repo) => services.catalog.get(&caller.actor, repo, id).await?,
         Endpoint::Reviews => services.reviews.get(&caller.actor, id).await?,
-        Endpoint::Users => services.accounts.get_user(&caller.actor, id).await?,
+        Endpoint::Users => Fetched::from(services.accounts.get_user(&caller.actor, id).await?),
     };
-    Ok(HttpResponse::Ok().json(present(&req, &state, resource_of(endpoint), record)))
+    let resource = resource_of(endpoint);
+    if presented_as_stored(resource) {
+        if let Ok(body) = rendered(&fetched.rendering, fetched.record()) {
+            return Ok(json_body(body));
+        }
+    }
+    Ok(HttpResponse::Ok().json(present(&req, &state, resource, fetched.into_record())))
 }
 
 async fn write(
