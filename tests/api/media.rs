@@ -18,13 +18,49 @@ async fn upload(
     data: Vec<u8>,
     file_name: &str,
 ) -> Reply {
-    let form = Form::new()
+    let form = media_form(content, name, data, file_name);
+    send_form(
+        app,
+        token,
+        reqwest::Method::POST,
+        "/api/conmediafile/",
+        form,
+    )
+    .await
+}
+
+/// `PUT /api/conmediafile/<id>/` with new bytes.
+async fn replace(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    content: &Json,
+    name: &str,
+    data: Vec<u8>,
+    file_name: &str,
+) -> Reply {
+    let form = media_form(content, name, data, file_name);
+    let path = format!("/api/conmediafile/{id}/");
+    send_form(app, token, reqwest::Method::PUT, &path, form).await
+}
+
+fn media_form(content: &Json, name: &str, data: Vec<u8>, file_name: &str) -> Form {
+    Form::new()
         .text("name", name.to_owned())
         .text("content", content["id"].as_str().unwrap().to_owned())
-        .part("file", Part::bytes(data).file_name(file_name.to_owned()));
+        .part("file", Part::bytes(data).file_name(file_name.to_owned()))
+}
+
+async fn send_form(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    form: Form,
+) -> Reply {
     let response = app
         .client
-        .post(app.url("/api/conmediafile/"))
+        .request(method, app.url(path))
         .header("Authorization", format!("Token {token}"))
         .multipart(form)
         .send()
@@ -303,19 +339,16 @@ async fn replacing_and_deleting_manage_the_bytes() {
         "no new file: bytes kept"
     );
     let new_bytes = bytes(3000);
-    let form = Form::new()
-        .text("name", "Film v2")
-        .text("content", content["id"].as_str().unwrap().to_owned())
-        .part("file", Part::bytes(new_bytes.clone()).file_name("film.mkv"));
-    let response = app
-        .client
-        .put(app.url(&format!("/api/conmediafile/{id}/")))
-        .header("Authorization", format!("Token {admin}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let replaced = reply(response).await;
+    let replaced = replace(
+        &app,
+        &admin,
+        &id,
+        &content,
+        "Film v2",
+        new_bytes.clone(),
+        "film.mkv",
+    )
+    .await;
     assert_eq!(replaced.status, 200, "{}", replaced.body);
     assert_eq!(replaced.body["size"], 3000);
     let (_, _, body) = fetch(&app, replaced.body["file"].as_str().unwrap(), &[]).await;
@@ -434,19 +467,7 @@ async fn files_kept_open_between_ranges_stop_serving_once_removed() {
     assert_eq!((status, body.as_slice()), (206, &data[99_990..]));
     // Replaced through the API: the old URL is gone at once.
     let id = first.body["id"].as_str().unwrap();
-    let form = Form::new()
-        .text("name", "Cut 1")
-        .text("content", content["id"].as_str().unwrap().to_owned())
-        .part("file", Part::bytes(bytes(50)).file_name("b.mp4"));
-    let response = app
-        .client
-        .put(app.url(&format!("/api/conmediafile/{id}/")))
-        .header("Authorization", format!("Token {admin}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let replaced = reply(response).await;
+    let replaced = replace(&app, &admin, id, &content, "Cut 1", bytes(50), "b.mp4").await;
     assert_eq!(replaced.status, 200, "{}", replaced.body);
     assert_eq!(served(url).await, [(404, 23), (404, 23)]);
     let url = replaced.body["file"].as_str().unwrap().to_owned();

@@ -105,9 +105,15 @@ fn text_expression(table: &Table, postgres: bool) -> String {
     parts.join(" || ' ' || ")
 }
 
-/// Rewrites the search text of the rows of `table` with these ids.
-fn refresh(conn: &mut AnyConn, table: &Table, search: &SearchText, ids: &[Uuid]) -> DbResult<()> {
-    if ids.is_empty() {
+/// Rewrites the search text of the rows of `table` with these ids, or of
+/// every row when `ids` is `None`.
+fn refresh(
+    conn: &mut AnyConn,
+    table: &Table,
+    search: &SearchText,
+    ids: Option<&[Uuid]>,
+) -> DbResult<()> {
+    if ids.is_some_and(<[Uuid]>::is_empty) {
         return Ok(());
     }
     let mut sql = Sql::new(conn);
@@ -117,9 +123,10 @@ fn refresh(conn: &mut AnyConn, table: &Table, search: &SearchText, ids: &[Uuid])
         .push(" SET ")
         .push(search.column)
         .push(" = ")
-        .push(&expression)
-        .push(" WHERE id IN ")
-        .bind_in(ids.iter().copied());
+        .push(&expression);
+    if let Some(ids) = ids {
+        sql.push(" WHERE id IN ").bind_in(ids.iter().copied());
+    }
     sql.execute(conn)?;
     Ok(())
 }
@@ -128,18 +135,9 @@ fn refresh(conn: &mut AnyConn, table: &Table, search: &SearchText, ids: &[Uuid])
 /// (after a bulk load that bypassed the engine's writes).
 pub fn refresh_all(conn: &mut AnyConn) -> DbResult<()> {
     for table in searched_tables() {
-        let Some(search) = &table.search_text else {
-            continue;
-        };
-        let mut sql = Sql::new(conn);
-        let expression = text_expression(table, sql.is_postgres());
-        sql.push("UPDATE ")
-            .push(table.name)
-            .push(" SET ")
-            .push(search.column)
-            .push(" = ")
-            .push(&expression);
-        sql.execute(conn)?;
+        if let Some(search) = &table.search_text {
+            refresh(conn, table, search, None)?;
+        }
     }
     Ok(())
 }
@@ -208,11 +206,11 @@ pub(crate) fn after_write(
     naming: Vec<(&'static Table, Vec<Uuid>)>,
 ) -> DbResult<()> {
     if let (Some(search), Some(id)) = (&written.search_text, own) {
-        refresh(conn, written, search, &[id])?;
+        refresh(conn, written, search, Some(&[id]))?;
     }
     for (table, ids) in naming {
         if let Some(search) = &table.search_text {
-            refresh(conn, table, search, &ids)?;
+            refresh(conn, table, search, Some(&ids))?;
         }
     }
     Ok(())
