@@ -242,7 +242,9 @@ pub async fn list_records(
     let (listed, rendering) = ctx
         .read_cached(
             key,
-            |(l, _): &(Arc<DbListed>, Rendering)| l.records.len(),
+            |(l, _): &(Arc<DbListed>, Rendering)| {
+                l.records.iter().map(Record::approximate_size).sum()
+            },
             move |conn| Ok((Arc::new(repo.list(conn, &query)?), Rendering::default())),
         )
         .await?;
@@ -254,7 +256,7 @@ pub async fn get_record(ctx: &Ctx, repo: &'static Repo, id: Uuid) -> ServiceResu
     let key = format!("get {} {id}", repo.table.name);
     ctx.read_cached(
         key,
-        |_| 1,
+        |fetched: &Fetched| fetched.record().approximate_size(),
         move |conn| Ok(Fetched::from(repo.get(conn, id)?)),
     )
     .await

@@ -34,7 +34,8 @@ pub type Flight = Arc<tokio::sync::OnceCell<Answer>>;
 /// The cache; one per [`Ctx`](crate::Ctx).
 pub struct ReadCache {
     ttl: Duration,
-    /// Most records held at once (a list page costs its length, an entity 1).
+    /// Most held at once, in the callers' measure of cost (approximate
+    /// bytes of records).
     budget: usize,
     generation: AtomicU64,
     state: Mutex<State>,
@@ -88,7 +89,7 @@ struct Entry {
 }
 
 impl ReadCache {
-    /// Keeps answers for `ttl`, at most `budget` records' worth; a zero
+    /// Keeps answers for `ttl`, at most `budget` worth of cost; a zero
     /// `ttl` keeps nothing.
     pub fn new(ttl: Duration, budget: usize) -> Self {
         Self {

@@ -33,11 +33,42 @@ pub enum FieldValue {
     Record(Box<Record>),
 }
 
+impl FieldValue {
+    /// About how many bytes of memory the value holds, counting what it
+    /// owns on the heap (for budgets such as a cache's, not an exact
+    /// figure).
+    pub fn approximate_size(&self) -> usize {
+        let own = std::mem::size_of::<Self>();
+        own + match self {
+            Self::Text(text) => text.capacity(),
+            Self::Ids(ids) => ids.capacity() * std::mem::size_of::<Uuid>(),
+            Self::Texts(texts) => texts
+                .iter()
+                .map(|t| std::mem::size_of::<String>() + t.capacity())
+                .sum(),
+            Self::Records(records) => records.iter().map(Record::approximate_size).sum(),
+            Self::Record(record) => record.approximate_size(),
+            _ => 0,
+        }
+    }
+}
+
 /// An entity as the API returns it: field name → value, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Record(Vec<(&'static str, FieldValue)>);
 
 impl Record {
+    /// About how many bytes of memory the record holds, its values' heap
+    /// included (see [`FieldValue::approximate_size`]).
+    pub fn approximate_size(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self
+                .0
+                .iter()
+                .map(|(_, value)| std::mem::size_of::<&str>() + value.approximate_size())
+                .sum::<usize>()
+    }
+
     /// An empty record.
     pub fn new() -> Self {
         Self::default()
@@ -124,5 +155,19 @@ impl serde::Serialize for Record {
             map.serialize_entry(name, value)?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FieldValue, Record};
+
+    #[test]
+    fn approximate_size_counts_what_values_own() {
+        let small = Record::new().with("name", FieldValue::Text("x".into()));
+        let large = Record::new().with("name", FieldValue::Text("x".repeat(1000)));
+        assert!(large.approximate_size() >= small.approximate_size() + 999);
+        let nested = Record::new().with("credits", FieldValue::Records(vec![large.clone()]));
+        assert!(nested.approximate_size() > large.approximate_size());
     }
 }
