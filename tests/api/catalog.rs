@@ -582,9 +582,10 @@ async fn a_repeated_read_is_reused_until_anything_is_written() {
     let again = app.get("/api/contents/", &admin).await;
     app.get(&detail, &admin).await;
     assert_eq!(again.body, first.body);
-    assert_eq!(
-        app.queries_run().await - before,
-        0,
+    // Each request reads the write generations once (to know that no
+    // process wrote since); neither runs its list or detail statements.
+    assert!(
+        app.queries_run().await - before <= 2,
         "the same list and detail again, with nothing written between"
     );
     // A write of anything (here a genre the content links to) is seen by

@@ -14,10 +14,14 @@ static TRACING: Once = Once::new();
 
 /// A running application and what a test needs to talk to it.
 pub struct TestApp {
+    /// Where requests go: the server, or the round-robin proxy in front of
+    /// the servers (`MSTREAM_TEST_SERVERS=2`).
     pub base: String,
+    /// Each server's own address (one unless several were asked for).
+    pub servers: Vec<String>,
     pub client: reqwest::Client,
     pub services: Services,
-    server: Option<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
+    running: Vec<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
     _dir: tempfile::TempDir,
     // Last: the database is dropped after the server and pools are gone.
     _database: Option<PgDatabase>,
@@ -25,16 +29,18 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some((handle, thread)) = self.server.take() {
+        for (handle, _) in &self.running {
             // Sends the stop command at once; the server's own thread acts on it.
             drop(handle.stop(false));
+        }
+        for (_, thread) in self.running.drain(..) {
             let _ = thread.join();
         }
     }
 }
 
 /// A per-test PostgreSQL database, dropped with the test.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -67,20 +73,15 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// Starts the application with defaults fit for tests.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+/// An empty database of the suite's backend: an SQLite file in `dir`, or
+/// a PostgreSQL database dropped with the value.
+pub struct FreshDatabase {
+    pub url: String,
+    pub database: Option<PgDatabase>,
 }
 
-/// Starts the application after `tweak` adjusts the settings.
-pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    TRACING.call_once(|| {
-        if std::env::var("TEST_LOG").is_ok() {
-            mstream::telemetry::init();
-        }
-    });
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (url, database) = match std::env::var("MSTREAM_TEST_DATABASE_URL") {
+pub fn fresh_database(dir: &tempfile::TempDir) -> FreshDatabase {
+    match std::env::var("MSTREAM_TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
             let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
             let mut conn = diesel::PgConnection::establish(&admin_url)
@@ -88,16 +89,44 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .expect("create test database");
-            (
-                with_database(&admin_url, &name),
-                Some(PgDatabase { admin_url, name }),
-            )
+            FreshDatabase {
+                url: with_database(&admin_url, &name),
+                database: Some(PgDatabase { admin_url, name }),
+            }
         }
-        _ => (
-            format!("sqlite://{}/mstream.sqlite3", dir.path().display()),
-            None,
-        ),
-    };
+        _ => FreshDatabase {
+            url: format!("sqlite://{}/mstream.sqlite3", dir.path().display()),
+            database: None,
+        },
+    }
+}
+
+/// Starts the application with defaults fit for tests.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application after `tweak` adjusts the settings: one server,
+/// or `MSTREAM_TEST_SERVERS` of them on one database behind a round-robin
+/// proxy (CI runs the whole suite that way too).
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let count = std::env::var("MSTREAM_TEST_SERVERS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    spawn_apps_with(count, tweak).await
+}
+
+/// Starts `count` servers on one database and media root.
+pub async fn spawn_apps_with(count: usize, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            mstream::telemetry::init();
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let FreshDatabase { url, database } = fresh_database(&dir);
     let mut settings = Settings::defaults();
     settings.server.port = 0;
     settings.server.workers = Some(2);
@@ -110,15 +139,69 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     // budgets unless a test sets small ones.
     settings.throttle.user_per_minute = 100_000;
     settings.throttle.anon_per_minute = 100_000;
+    if let Ok(url) = std::env::var("MSTREAM_TEST_REDIS_URL") {
+        settings.throttle.redis_url = Some(url);
+        settings.throttle.redis_prefix = format!("mstream-test:{}:", uuid::Uuid::new_v4().simple());
+    }
     tweak(&mut settings);
-    // The server runs on its own thread and actix System, so that it (its
-    // workers and its database pool) can be stopped and joined when the test
-    // ends instead of outliving it until the process exits.
+    spawn_servers(settings, count, dir, database).await
+}
+
+/// Starts `count` servers on one database and media root; with more than
+/// one, requests go through a round-robin proxy, one connection each, as
+/// behind a load balancer.
+pub async fn spawn_servers(
+    settings: Settings,
+    count: usize,
+    dir: tempfile::TempDir,
+    database: Option<PgDatabase>,
+) -> TestApp {
+    let mut running = Vec::new();
+    let mut servers = Vec::new();
+    for _ in 0..count {
+        let (port, handle, thread) = start_server(settings.clone());
+        servers.push(format!("http://127.0.0.1:{port}"));
+        running.push((handle, thread));
+    }
+    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let base = if count == 1 {
+        servers[0].clone()
+    } else {
+        // A new connection per request, so the proxy spreads them.
+        client = client.pool_max_idle_per_host(0);
+        let ports = servers
+            .iter()
+            .filter_map(|s| s.rsplit(':').next()?.parse().ok())
+            .collect();
+        format!("http://127.0.0.1:{}", round_robin(ports).await)
+    };
+    let pool = mstream_db::DbPool::connect(&settings.database.url, 2).expect("second pool");
+    let services = startup::services(&settings, pool);
+    TestApp {
+        base,
+        servers,
+        client: client.build().expect("client"),
+        services,
+        running,
+        _dir: dir,
+        _database: database,
+    }
+}
+
+/// Starts one server on its own thread and actix System, so that it (its
+/// workers and its database pool) can be stopped and joined when the test
+/// ends instead of outliving it until the process exits.
+fn start_server(
+    settings: Settings,
+) -> (
+    u16,
+    actix_web::dev::ServerHandle,
+    std::thread::JoinHandle<()>,
+) {
     let (started, ready) = std::sync::mpsc::channel();
-    let server_settings = settings.clone();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            match Application::build(server_settings) {
+            match Application::build(settings) {
                 Ok(app) => {
                     let _ = started.send(Ok((app.port(), app.handle())));
                     let _ = app.run_until_stopped().await;
@@ -133,21 +216,31 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .recv()
         .expect("server thread")
         .expect("application starts");
-    let base = format!("http://127.0.0.1:{port}");
-    let pool = mstream_db::DbPool::connect(&settings.database.url, 2).expect("second pool");
-    let services = startup::services(&settings, pool);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    TestApp {
-        base,
-        client,
-        services,
-        server: Some((handle, thread)),
-        _dir: dir,
-        _database: database,
-    }
+    (port, handle, thread)
+}
+
+/// A TCP proxy on a free port that hands each new connection to the next
+/// of `ports` in turn (nginx's round robin without keep-alive upstream).
+async fn round_robin(ports: Vec<u16>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("proxy port");
+    let port = listener.local_addr().expect("proxy address").port();
+    tokio::spawn(async move {
+        let mut next = 0usize;
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let backend = ports[next % ports.len()];
+            next += 1;
+            tokio::spawn(async move {
+                if let Ok(mut outbound) =
+                    tokio::net::TcpStream::connect(("127.0.0.1", backend)).await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    port
 }
 
 /// A response: status, headers and JSON body (`Null` when empty).
@@ -208,7 +301,20 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Json>,
     ) -> Reply {
-        let mut request = self.client.request(method, self.url(path));
+        self.send_to(&self.base, method, path, token, body).await
+    }
+
+    /// [`TestApp::send`] to one server directly (`server` as in
+    /// [`TestApp::servers`]), bypassing any proxy.
+    pub async fn send_to(
+        &self,
+        server: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Json>,
+    ) -> Reply {
+        let mut request = self.client.request(method, format!("{server}{path}"));
         if let Some(token) = token {
             request = request.header("Authorization", format!("Token {token}"));
         }
@@ -321,16 +427,26 @@ impl TestApp {
         .await
     }
 
-    /// SQL statements the server has run so far (from `/metrics`).
+    /// SQL statements the servers have run so far (each server's pool
+    /// counts its own, in its `/metrics`).
     pub async fn queries_run(&self) -> u64 {
-        self.metric("mstream_db_queries_total").await as u64
+        let mut total = 0.0;
+        for server in &self.servers {
+            total += self.metric_of(server, "mstream_db_queries_total").await;
+        }
+        total as u64
     }
 
     /// The value of an unlabelled sample in `/metrics`.
     pub async fn metric(&self, name: &str) -> f64 {
+        self.metric_of(&self.base, name).await
+    }
+
+    /// The value of an unlabelled sample in the `/metrics` of `server`.
+    pub async fn metric_of(&self, server: &str, name: &str) -> f64 {
         let text = self
             .client
-            .get(self.url("/metrics"))
+            .get(format!("{server}/metrics"))
             .send()
             .await
             .expect("metrics")

@@ -14,5 +14,6 @@ mod media;
 mod operations;
 mod ops;
 mod reviews;
+mod scaleout;
 mod seed;
 mod uploads;

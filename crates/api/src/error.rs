@@ -56,7 +56,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Detail(status, _) => *status,
             ApiError::Service(error) => match error {
-                ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+                ServiceError::Validation(_) | ServiceError::ReferenceGone(_) => {
+                    StatusCode::BAD_REQUEST
+                }
                 ServiceError::Unauthenticated | ServiceError::InvalidToken => {
                     StatusCode::UNAUTHORIZED
                 }
@@ -75,6 +77,9 @@ impl ResponseError for ApiError {
             ApiError::Detail(_, detail) => json!({ "detail": detail }),
             ApiError::Service(error) => match error {
                 ServiceError::Validation(errors) => json!(errors),
+                ServiceError::ReferenceGone(_) => json!(FieldErrors::non_field(
+                    "A referenced object no longer exists."
+                )),
                 ServiceError::Unauthenticated => json!({ "detail": text::NOT_AUTHENTICATED }),
                 ServiceError::InvalidToken => json!({ "detail": text::INVALID_TOKEN }),
                 ServiceError::Forbidden => json!({ "detail": text::FORBIDDEN }),
@@ -98,6 +103,13 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Token"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // The database was down, busy past its deadline, or broke a
+            // deadlock: worth one more try shortly.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

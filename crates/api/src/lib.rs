@@ -58,20 +58,23 @@ pub fn serve(
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     observe::handle();
-    let limiters = throttle::Limiters::new(&state.settings.throttle)?;
+    // One store of budgets for the whole process; with Redis configured,
+    // each worker opens its own connection to it.
+    let local_budgets = std::sync::Arc::new(throttle::gcra::LocalStore::default());
+    let throttle_settings = state.settings.throttle.clone();
     let openapi = openapi::document();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         // Middleware runs outside-in from the LAST `.wrap()`: logging (with
-        // the request id), metrics, the slash rule, identifying the caller,
-        // then the per-address and per-user budgets, then the routes.
+        // the request id), metrics, the slash rule, identifying the caller
+        // and spending their budget, then the routes.
+        let budgets = throttle::Budgets::new(&throttle_settings, local_budgets.clone());
         App::new()
             .app_data(data.clone())
+            .app_data(web::Data::new(budgets))
             .configure(|cfg| routes::configure(cfg, openapi.clone()))
             .default_service(web::to(routes::not_found))
-            .wrap(limiters.users())
-            .wrap(limiters.anonymous())
-            .wrap(from_fn(throttle::identify))
+            .wrap(from_fn(throttle::guard))
             .wrap(from_fn(slash::trailing_slash))
             .wrap(from_fn(observe::observe))
             .wrap(TracingLogger::default())

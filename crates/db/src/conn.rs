@@ -103,6 +103,30 @@ impl Instrumentation for CountQueries {
 pub struct Manager {
     backend: Backend,
     stats: Arc<PoolStats>,
+    statement_timeout: Duration,
+}
+
+/// How a pool behaves under load and when the database is away.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolOptions {
+    /// Most connections.
+    pub size: u32,
+    /// Longest wait for a connection before [`DbError::Unavailable`].
+    pub acquire_timeout: Duration,
+    /// Longest a statement may run before PostgreSQL cancels it
+    /// ([`DbError::Busy`]); zero: no limit. SQLite has no equivalent that
+    /// diesel exposes (see docs/decisions.md).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            size: 16,
+            acquire_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 /// Why a connection could not be made.
@@ -131,20 +155,14 @@ impl r2d2::ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<AnyConn, ConnectError> {
-        let mut conn = match &self.backend {
-            Backend::Postgres(url) => PgConnection::establish(url)
-                .map(AnyConn::Postgresql)
-                .map_err(|e| ConnectError(format!("cannot connect to PostgreSQL: {e}")))?,
-            Backend::Sqlite(path) => {
-                let path = path.to_string_lossy();
-                let mut conn = SqliteConnection::establish(&path)
-                    .map_err(|e| ConnectError(format!("cannot open SQLite file {path}: {e}")))?;
-                // One statement per call is all `sql_query` runs on SQLite.
-                conn.batch_execute(SQLITE_SETUP)
-                    .map_err(|e| ConnectError(format!("cannot set up SQLite file {path}: {e}")))?;
-                AnyConn::Sqlite(conn)
-            }
-        };
+        let mut conn = self.open()?;
+        if let (AnyConn::Postgresql(c), false) = (&mut conn, self.statement_timeout.is_zero()) {
+            c.batch_execute(&format!(
+                "SET statement_timeout = {}",
+                self.statement_timeout.as_millis()
+            ))
+            .map_err(|e| ConnectError(format!("cannot set statement_timeout: {e}")))?;
+        }
         conn.set_instrumentation(CountQueries(self.stats.clone()));
         Ok(conn)
     }
@@ -159,12 +177,33 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
+impl Manager {
+    /// A set-up connection with no statement timeout (migrations).
+    fn open(&self) -> Result<AnyConn, ConnectError> {
+        Ok(match &self.backend {
+            Backend::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConn::Postgresql)
+                .map_err(|e| ConnectError(format!("cannot connect to PostgreSQL: {e}")))?,
+            Backend::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path)
+                    .map_err(|e| ConnectError(format!("cannot open SQLite file {path}: {e}")))?;
+                // One statement per call is all `sql_query` runs on SQLite.
+                conn.batch_execute(SQLITE_SETUP)
+                    .map_err(|e| ConnectError(format!("cannot set up SQLite file {path}: {e}")))?;
+                AnyConn::Sqlite(conn)
+            }
+        })
+    }
+}
+
 /// A pool of connections to one database.
 #[derive(Clone)]
 pub struct DbPool {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
     stats: Arc<PoolStats>,
+    acquire_timeout: Duration,
 }
 
 fn one_line(text: &str) -> String {
@@ -178,6 +217,18 @@ impl DbPool {
     /// Opens the database at `url` (creating an SQLite file and its folder
     /// when missing) and checks that it answers.
     pub fn connect(url: &str, size: u32) -> DbResult<Self> {
+        Self::connect_with(
+            url,
+            PoolOptions {
+                size,
+                ..PoolOptions::default()
+            },
+        )
+    }
+
+    /// [`DbPool::connect`] with every option.
+    pub fn connect_with(url: &str, options: PoolOptions) -> DbResult<Self> {
+        let size = options.size;
         let backend = Backend::from_url(url).map_err(DbError::Unavailable)?;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -190,6 +241,7 @@ impl DbPool {
         let manager = Manager {
             backend: backend.clone(),
             stats: stats.clone(),
+            statement_timeout: options.statement_timeout,
         };
         // One direct attempt first: an unreachable database is reported at
         // once, in one line, instead of after the pool's retries.
@@ -198,7 +250,9 @@ impl DbPool {
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
             .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
+            // A request waits this long at most, then gets its 503: with the
+            // database down, every request fails in about this time.
+            .connection_timeout(options.acquire_timeout.max(Duration::from_millis(1)))
             // A PostgreSQL server can restart under us: check a connection
             // before lending it, so a dead one is replaced instead of failing
             // a request. An SQLite file cannot go away, so skip the round trip.
@@ -210,7 +264,26 @@ impl DbPool {
             pool,
             backend,
             stats,
+            acquire_timeout: options.acquire_timeout,
         })
+    }
+
+    /// A connection of its own, outside the pool, with no statement
+    /// timeout (migrations may take longer than any request should).
+    pub fn dedicated(&self) -> DbResult<AnyConn> {
+        let manager = Manager {
+            backend: self.backend.clone(),
+            stats: self.stats.clone(),
+            statement_timeout: Duration::ZERO,
+        };
+        manager
+            .open()
+            .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))
+    }
+
+    /// How long a request may wait for a connection.
+    pub fn acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
     }
 
     /// A connection, waiting up to the pool's timeout.

@@ -23,6 +23,11 @@ pub enum DbError {
     /// No connection could be had (database down, pool exhausted).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database gave up on the work and it may succeed if tried again:
+    /// a statement past `statement_timeout`, a deadlock broken by
+    /// PostgreSQL, a serialization failure.
+    #[error("database busy: {0}")]
+    Busy(String),
     /// A stored value could not be read back (e.g. an id that is no UUID).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -47,6 +52,12 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 DbError::Unavailable(info.message().to_owned())
             }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                DbError::Busy(info.message().to_owned())
+            }
+            DieselError::DatabaseError(_, info) if is_retryable(info.message()) => {
+                DbError::Busy(info.message().to_owned())
+            }
             other => DbError::Query(other),
         }
     }
@@ -56,6 +67,14 @@ impl From<r2d2::Error> for DbError {
     fn from(error: r2d2::Error) -> Self {
         DbError::Unavailable(error.to_string())
     }
+}
+
+/// PostgreSQL's deadlock (40P01) and query-cancel (57014, which
+/// `statement_timeout` raises) reach diesel as unknown errors; their
+/// messages are fixed by the server.
+fn is_retryable(message: &str) -> bool {
+    message.starts_with("deadlock detected")
+        || message.starts_with("canceling statement due to statement timeout")
 }
 
 /// Names the columns of a unique violation. SQLite says

@@ -17,6 +17,7 @@ pub mod cascade;
 pub mod conn;
 pub mod engine;
 pub mod error;
+pub mod generation;
 pub mod migrate;
 pub mod reviews;
 pub mod schema;
@@ -26,5 +27,6 @@ pub mod table;
 pub mod tables;
 pub mod tx;
 
-pub use conn::{AnyConn, Backend, DbPool, PoolStats};
+pub use conn::{AnyConn, Backend, DbPool, PoolOptions, PoolStats};
 pub use error::{DbError, DbResult};
+pub use generation::Generations;

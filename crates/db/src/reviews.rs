@@ -1,9 +1,21 @@
-//! What the rating mean needs from the database.
+//! What the rating mean needs from the database, and the locks that keep
+//! it exact under concurrent writers.
 //!
-//! Every review write locks the content row first (an `UPDATE` of it), so on
-//! PostgreSQL concurrent writers to one content queue there and each
-//! recomputation reads every committed review; on SQLite the `IMMEDIATE`
-//! transaction already serialises writers.
+//! On SQLite the `IMMEDIATE` transaction already serialises writers. On
+//! PostgreSQL (READ COMMITTED) a transaction must lock what it is about to
+//! read and then write, *before* reading it, always in one order so that
+//! two writers never wait on each other crosswise:
+//!
+//! 1. the author's user row — shared by the author's own review writes,
+//!    exclusive for the account's deletion ([`lock_author`],
+//!    [`lock_account`]), so an account is never deleted while its owner
+//!    writes a review, and no review appears while it is deleted;
+//! 2. the content rows, in id order ([`lock_contents`]): every write that
+//!    adds, moves or removes a review of a content holds that content's
+//!    lock, so a review read *after* its content's lock is taken cannot
+//!    change under the reader, and a recomputation then sees every
+//!    committed review;
+//! 3. the generation row, last ([`crate::generation`]).
 
 use diesel::sql_types::{BigInt, Text};
 use uuid::Uuid;
@@ -28,20 +40,44 @@ struct IdRow {
 }
 
 /// Locks the content rows for the rest of the transaction, in id order so
-/// that two writers never wait on each other crosswise. Returns how many
-/// of them exist.
-pub fn lock_contents(conn: &mut AnyConn, contents: &[Uuid]) -> DbResult<usize> {
+/// that two writers never wait on each other crosswise. Returns those that
+/// exist (a content deleted meanwhile is missing once its deleter commits).
+pub fn lock_contents(conn: &mut AnyConn, contents: &[Uuid]) -> DbResult<Vec<Uuid>> {
     let mut sorted = contents.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let mut found = 0;
+    let mut found = Vec::with_capacity(sorted.len());
     for id in sorted {
         let mut sql = Sql::new(conn);
         sql.push("UPDATE contents SET rating_sum = rating_sum WHERE id = ")
             .bind(id);
-        found += sql.execute(conn)?;
+        if sql.execute(conn)? > 0 {
+            found.push(id);
+        }
     }
     Ok(found)
+}
+
+/// Takes the author's row in share mode for a review write: it waits for
+/// (and then sees) a deletion of the account in progress, and holds a
+/// deletion off until this write commits. `false` when the account is gone.
+pub fn lock_author(conn: &mut AnyConn, user: Uuid) -> DbResult<bool> {
+    lock_user(conn, user, "FOR SHARE")
+}
+
+/// Takes the user's row exclusively before the account is deleted: no
+/// review of theirs is written meanwhile. `false` when it is gone.
+pub fn lock_account(conn: &mut AnyConn, user: Uuid) -> DbResult<bool> {
+    lock_user(conn, user, "FOR UPDATE")
+}
+
+fn lock_user(conn: &mut AnyConn, user: Uuid, mode: &'static str) -> DbResult<bool> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT id FROM users WHERE id = ").bind(user);
+    if matches!(conn, AnyConn::Postgresql(_)) {
+        sql.push(" ").push(mode);
+    }
+    Ok(!sql.load::<IdRow>(conn)?.is_empty())
 }
 
 /// The sum and number of the ratings of `content`'s reviews, as committed.

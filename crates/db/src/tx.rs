@@ -1,10 +1,12 @@
-//! The one way writes run: a transaction that takes the write lock first.
+//! The one way writes run: a transaction that takes the write lock first
+//! and moves the write generation ([`crate::generation`]) before it commits.
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 
 use crate::conn::AnyConn;
 use crate::error::DbError;
+use crate::generation;
 
 /// Runs `work` in a write transaction and commits when it returns `Ok`.
 ///
@@ -13,9 +15,35 @@ use crate::error::DbError;
 /// with "database is locked" when its read lock cannot be upgraded. On
 /// PostgreSQL it is an ordinary READ COMMITTED transaction; code that reads
 /// then writes a shared row locks it first (see [`crate::reviews`]).
-/// Does not nest.
+/// The catalog generation moves in the same transaction, so every cache of
+/// every process sees the write as soon as it is visible. Does not nest.
 pub fn write<T, E>(
     conn: &mut AnyConn,
+    work: impl FnOnce(&mut AnyConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    transaction(conn, false, work)
+}
+
+/// [`write`] for a write that revokes tokens or changes what a token's user
+/// may do (logout, password change, account deletion, the admin flag):
+/// it also moves the accounts generation, which every process's token
+/// cache checks.
+pub fn write_accounts<T, E>(
+    conn: &mut AnyConn,
+    work: impl FnOnce(&mut AnyConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    transaction(conn, true, work)
+}
+
+fn transaction<T, E>(
+    conn: &mut AnyConn,
+    accounts: bool,
     work: impl FnOnce(&mut AnyConn) -> Result<T, E>,
 ) -> Result<T, E>
 where
@@ -26,7 +54,11 @@ where
         AnyConn::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     };
     begun.map_err(|e| E::from(DbError::from(e)))?;
-    match work(conn) {
+    let result = work(conn).and_then(|value| {
+        generation::bump(conn, accounts).map_err(E::from)?;
+        Ok(value)
+    });
+    match result {
         Ok(value) => {
             <AnyConn as Connection>::TransactionManager::commit_transaction(conn)
                 .map_err(|e| E::from(DbError::from(e)))?;

@@ -72,10 +72,18 @@ pub struct DatabaseSettings {
     /// Most pooled connections.
     pub pool_size: u32,
     /// How long (ms) a catalog read (a list page, an entity) is reused
-    /// while nothing is written. Writes through this server are seen by the
-    /// next read; those of another process (the CLI, a second server)
-    /// within this time. 0 reads every request afresh.
+    /// while nothing is written. A write by any process (this server,
+    /// another one on the same database, the CLI) is seen by the next
+    /// read; the lifetime only bounds what the cache holds. 0 reads every
+    /// request afresh.
     pub read_cache_ms: u64,
+    /// How long (ms) a request waits for a pooled connection before it is
+    /// answered 503 with `Retry-After`.
+    pub acquire_timeout_ms: u64,
+    /// Longest a statement may run (ms) before the database cancels it
+    /// and the request is answered 503 (PostgreSQL's `statement_timeout`;
+    /// on SQLite the request stops waiting for it). 0: no limit.
+    pub statement_timeout_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -84,6 +92,8 @@ impl Default for DatabaseSettings {
             url: "sqlite://data/mstream.sqlite3".into(),
             pool_size: 16,
             read_cache_ms: 1000,
+            acquire_timeout_ms: 2000,
+            statement_timeout_ms: 5000,
         }
     }
 }
@@ -120,9 +130,9 @@ pub struct AuthSettings {
     /// bcrypt work factor.
     pub bcrypt_cost: u32,
     /// How long (ms) a token, once looked up, is trusted without another
-    /// lookup. Revocations made through this server take effect at once;
-    /// those made by another process (the CLI, a second server) within
-    /// this time. 0 looks every request's token up.
+    /// lookup while no account write (by any process) intervenes; a
+    /// revocation takes effect at the next request everywhere. 0 looks
+    /// every request's token up.
     pub token_cache_ms: u64,
 }
 
@@ -141,15 +151,26 @@ impl Default for AuthSettings {
 pub struct ThrottleSettings {
     /// Requests a minute per signed-in user (0: unlimited).
     pub user_per_minute: u32,
+    /// Requests a minute per admin (0: unlimited); higher, so the admin
+    /// panel does not throttle itself.
+    pub admin_per_minute: u32,
     /// Requests a minute per anonymous client address (0: unlimited).
     pub anon_per_minute: u32,
+    /// Count budgets in this Redis (`redis://127.0.0.1:6379/0`), shared by
+    /// every process of the site; unset: in this process.
+    pub redis_url: Option<String>,
+    /// Prefix of the site's keys in Redis.
+    pub redis_prefix: String,
 }
 
 impl Default for ThrottleSettings {
     fn default() -> Self {
         Self {
             user_per_minute: 60,
+            admin_per_minute: 600,
             anon_per_minute: 60,
+            redis_url: None,
+            redis_prefix: "mstream:throttle:".into(),
         }
     }
 }

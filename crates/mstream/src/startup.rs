@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use mstream_api::{ApiSettings, AppState};
-use mstream_db::{migrate, DbPool};
+use mstream_db::{migrate, DbPool, PoolOptions};
 use mstream_service::{ServiceConfig, Services};
 
 use crate::config::Settings;
@@ -30,7 +30,16 @@ pub enum StartupError {
 
 /// Opens the pool and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartupError> {
-    let pool = DbPool::connect(&settings.database.url, settings.database.pool_size)?;
+    let pool = DbPool::connect_with(
+        &settings.database.url,
+        PoolOptions {
+            size: settings.database.pool_size,
+            acquire_timeout: std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
+            statement_timeout: std::time::Duration::from_millis(
+                settings.database.statement_timeout_ms,
+            ),
+        },
+    )?;
     let applied = migrate::run_pending(&pool)?;
     for version in applied {
         tracing::info!(%version, "applied migration");
@@ -94,8 +103,15 @@ impl Application {
                 max_body_bytes: settings.server.max_body_bytes,
                 throttle: mstream_api::ThrottleSettings {
                     user_per_minute: settings.throttle.user_per_minute,
+                    admin_per_minute: settings.throttle.admin_per_minute,
                     anon_per_minute: settings.throttle.anon_per_minute,
                     trusted_proxies,
+                    redis_url: settings
+                        .throttle
+                        .redis_url
+                        .clone()
+                        .filter(|url| !url.is_empty()),
+                    redis_prefix: settings.throttle.redis_prefix.clone(),
                 },
             },
         };

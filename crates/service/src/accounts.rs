@@ -68,9 +68,16 @@ impl AccountService {
             return Ok(Actor::Anonymous);
         };
         let digest = token::digest(&token);
-        let generation = match self.tokens.lookup(&digest) {
-            Ok(user) => return Ok(Actor::User(user)),
-            Err(generation) => generation,
+        // Read before the token is: what a lookup finds is never older
+        // than the generation it is remembered under.
+        let generation = if self.tokens.enabled() {
+            let generation = self.ctx.generations().await?.accounts;
+            if let Some(user) = self.tokens.lookup(&digest, generation) {
+                return Ok(Actor::User(user));
+            }
+            generation
+        } else {
+            0
         };
         let user = self
             .ctx
@@ -84,24 +91,30 @@ impl AccountService {
         Ok(Actor::User(user))
     }
 
-    /// Runs an account write, then forgets every cached token: whatever the
-    /// write revoked or changed is looked up afresh (and the cache is
-    /// emptied even when the write failed halfway). Emptied in the blocking
-    /// task itself, so a revocation whose request was cancelled mid-way
-    /// still takes effect at once.
+    /// The user of `token` if this process has it cached and nothing
+    /// revoked it since; `None` means a lookup is needed (the throttle
+    /// decides whether the caller's address may still cost one).
+    pub async fn cached_user(&self, token: &str) -> ServiceResult<Option<mstream_kernel::User>> {
+        let digest = token::digest(token);
+        // An unknown token (a flood of random ones) costs no database work.
+        if !self.tokens.enabled() || !self.tokens.holds(&digest) {
+            return Ok(None);
+        }
+        let generation = self.ctx.generations().await?.accounts;
+        Ok(self.tokens.lookup(&digest, generation))
+    }
+
+    /// Runs an account write that revokes tokens or changes what a
+    /// token's user may do. Such writes run in `tx::write_accounts`, which
+    /// moves the accounts generation in their own transaction, so every
+    /// process's token cache stops trusting what they changed as soon as
+    /// they commit.
     async fn revoking<T, F>(&self, work: F) -> ServiceResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut mstream_db::AnyConn) -> ServiceResult<T> + Send + 'static,
     {
-        let tokens = Arc::clone(&self.tokens);
-        self.ctx
-            .run(move |conn| {
-                let result = work(conn);
-                tokens.clear();
-                result
-            })
-            .await
+        self.ctx.run(work).await
     }
 
     /// Signs up (SPEC §2): validates every field, hashes the password off
@@ -241,7 +254,7 @@ impl AccountService {
         let user = signed_in(actor)?.id;
         let digest = token::digest(&token);
         self.revoking(move |conn| {
-            tx::write(conn, |conn| {
+            tx::write_accounts(conn, |conn| {
                 if all {
                     repo::delete_tokens_of(conn, user)?;
                 } else {
@@ -271,7 +284,12 @@ impl AccountService {
     pub async fn delete_account(&self, actor: &Actor) -> ServiceResult<()> {
         let user = signed_in(actor)?.id;
         self.revoking(move |conn| {
-            tx::write(conn, |conn| {
+            tx::write_accounts(conn, |conn| {
+                // The account first: no review of its owner is written from
+                // here on, so the contents read next are all there are.
+                if !review_repo::lock_account(conn, user.uuid())? {
+                    return Err(ServiceError::InvalidToken);
+                }
                 let contents = review_repo::contents_reviewed_by(conn, user.uuid())?;
                 review_repo::lock_contents(conn, &contents)?;
                 review_repo::delete_reviews_by(conn, user.uuid())?;
@@ -306,7 +324,7 @@ impl AccountService {
             .compute(move || hash_password(&password, cost))
             .await?;
         self.revoking(move |conn| {
-            tx::write(conn, |conn| {
+            tx::write_accounts(conn, |conn| {
                 repo::set_password(conn, user.id, &hash, Timestamp::now())?;
                 Ok(repo::delete_tokens_of(conn, user.id)?)
             })
@@ -348,7 +366,7 @@ impl AccountService {
         require_admin(actor)?;
         let set = WriteSet::parse(tables::USER.resource(), body, mode)?;
         self.revoking(move |conn| {
-            tx::write(conn, |conn| {
+            tx::write_accounts(conn, |conn| {
                 let user = UserId::from_uuid(id);
                 repo::user(conn, user)?;
                 if let Some(is_admin) = set.bool("is_admin") {

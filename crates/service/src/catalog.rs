@@ -170,13 +170,14 @@ impl CatalogService {
         let set = parse_body(repo, body, Mode::Create)?;
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                let written = tx::write(conn, |conn| {
                     check_references(conn, repo, &set)?;
                     let id = Uuid::new_v4();
                     engine::insert(conn, repo.table, id, Timestamp::now(), &set, &[])
                         .map_err(|e| unique(e, repo))?;
                     Ok(repo.get(conn, id)?)
-                })
+                });
+                recheck_references(conn, repo, &set, written)
             })
             .await
     }
@@ -194,12 +195,13 @@ impl CatalogService {
         let set = parse_body(repo, body, mode)?;
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                let written = tx::write(conn, |conn| {
                     check_references(conn, repo, &set)?;
                     engine::update(conn, repo.table, id, Timestamp::now(), &set, &[])
                         .map_err(|e| unique(e, repo))?;
                     Ok(repo.get(conn, id)?)
-                })
+                });
+                recheck_references(conn, repo, &set, written)
             })
             .await
     }
@@ -283,6 +285,25 @@ pub fn parse_body(repo: &Repo, body: &Json, mode: Mode) -> ServiceResult<WriteSe
 pub fn check_references(conn: &mut AnyConn, repo: &Repo, set: &WriteSet) -> ServiceResult<()> {
     let errors: FieldErrors = engine::missing_references(conn, repo.table, set)?;
     Ok(errors.into_result()?)
+}
+
+/// After a write that a foreign key refused (a referred row was deleted
+/// between [`check_references`] and the write, by a concurrent request):
+/// checks the references again, now that the delete is visible, so the
+/// client gets the same field message as if it had come a moment later.
+pub fn recheck_references<T>(
+    conn: &mut AnyConn,
+    repo: &Repo,
+    set: &WriteSet,
+    written: ServiceResult<T>,
+) -> ServiceResult<T> {
+    match written {
+        Err(ServiceError::ReferenceGone(why)) => {
+            check_references(conn, repo, set)?;
+            Err(ServiceError::ReferenceGone(why))
+        }
+        other => other,
+    }
 }
 
 /// A unique violation as DRF's field message.

@@ -7,6 +7,7 @@ use mstream_db::{AnyConn, DbPool};
 use tokio::sync::Semaphore;
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::freshness::Freshness;
 use crate::open_files::OpenFiles;
 use crate::read_cache::{Answer, ReadCache};
 
@@ -61,6 +62,8 @@ struct Inner {
     reads: ReadCache,
     /// Handles of recently served media files.
     open_files: OpenFiles,
+    /// What the caches are checked against.
+    freshness: Freshness,
 }
 
 /// Bytes of records the read cache holds at most, over all entries (their
@@ -84,6 +87,7 @@ impl Ctx {
                 connections,
                 reads,
                 open_files: OpenFiles::new(OPEN_MEDIA_FILES),
+                freshness: Freshness::default(),
             }),
         }
     }
@@ -104,6 +108,17 @@ impl Ctx {
         &self.inner.open_files
     }
 
+    /// The write generations' checks (see [`crate::freshness`]).
+    pub fn freshness(&self) -> &Freshness {
+        &self.inner.freshness
+    }
+
+    /// The write generations as of some moment after the current request
+    /// arrived: what every cache of this process is checked against.
+    pub async fn generations(&self) -> ServiceResult<mstream_db::Generations> {
+        self.inner.freshness.current(self).await
+    }
+
     /// The settings.
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
@@ -120,32 +135,35 @@ impl Ctx {
         // the pool's size then costs a queued future, not a blocking thread
         // parked on the pool's lock (under load those threads and their
         // wake-ups were a large share of the CPU).
-        let permit = Arc::clone(&self.inner.connections)
-            .acquire_owned()
-            .await
-            .map_err(|e| ServiceError::Internal(format!("connection gate closed: {e}")))?;
+        // Bounded, like the pool's own wait: with the database slow or
+        // down, a request fails in about this time instead of queueing.
+        let deadline = self.inner.pool.acquire_timeout();
+        let permit = tokio::time::timeout(
+            deadline,
+            Arc::clone(&self.inner.connections).acquire_owned(),
+        )
+        .await
+        .map_err(|_| {
+            ServiceError::Unavailable(format!(
+                "no database connection free within {} ms",
+                deadline.as_millis()
+            ))
+        })?
+        .map_err(|e| ServiceError::Internal(format!("connection gate closed: {e}")))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let commits = inner.pool.stats().commits();
             let mut conn = inner.pool.get()?;
-            let result = work(&mut conn);
-            // Something committed while this ran (this work, or another's):
-            // whatever was read before is stale now. Done here, not after
-            // the await, so that a write whose request was cancelled (the
-            // client went away) still moves the generation.
-            if inner.pool.stats().commits() != commits {
-                inner.reads.written();
-            }
-            result
+            work(&mut conn)
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("blocking task failed: {e}")))?
     }
 
     /// Like [`Ctx::run`] for a read, reusing the answer kept under `key` if
-    /// nothing was written since it was read (see [`crate::read_cache`]);
-    /// `cost` is the answer's approximate size in bytes.
+    /// nothing was written, by any process, since it was read (see
+    /// [`crate::read_cache`]); `cost` is the answer's approximate size in
+    /// bytes.
     pub async fn read_cached<T, F>(
         &self,
         key: String,
@@ -161,10 +179,17 @@ impl Ctx {
             reads.missed();
             return self.run(work).await;
         }
-        if let Some(value) = reads.get(&key).as_deref().and_then(downcast::<T>) {
+        // Checked before the cache is looked at, and the answer read
+        // after it: what is kept under a generation is at least as new as
+        // the generation.
+        let generation = self.generations().await?.catalog;
+        if let Some(value) = reads
+            .get(&key, generation)
+            .as_deref()
+            .and_then(downcast::<T>)
+        {
             return Ok(value);
         }
-        let generation = reads.generation();
         let boarding = reads.board(&key, generation);
         let answer = boarding
             .flight()

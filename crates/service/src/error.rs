@@ -30,6 +30,12 @@ pub enum ServiceError {
     /// The database cannot be reached (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A referenced row vanished between the checks and the write (another
+    /// request deleted it meanwhile): the client's 400. Use cases that know
+    /// which field referred to it say so instead
+    /// ([`crate::catalog::recheck_references`]).
+    #[error("a referenced row vanished: {0}")]
+    ReferenceGone(String),
     /// Anything else; logged, never shown (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -42,7 +48,8 @@ impl From<DbError> for ServiceError {
     fn from(error: DbError) -> Self {
         match error {
             DbError::NotFound => ServiceError::NotFound,
-            DbError::Unavailable(why) => ServiceError::Unavailable(why),
+            DbError::Unavailable(why) | DbError::Busy(why) => ServiceError::Unavailable(why),
+            DbError::ForeignKey(why) => ServiceError::ReferenceGone(why),
             other => ServiceError::Internal(other.to_string()),
         }
     }

@@ -84,11 +84,17 @@ impl ReviewService {
         self.ctx
             .run(move |conn| {
                 tx::write(conn, |conn| {
+                    if !repo::lock_author(conn, author)? {
+                        return Err(ServiceError::InvalidToken);
+                    }
                     check_references(conn, &tables::REVIEW, &set)?;
                     let content = set.reference("content").ok_or_else(|| {
                         ServiceError::Internal("validated review without content".into())
                     })?;
-                    repo::lock_contents(conn, &[content])?;
+                    if repo::lock_contents(conn, &[content])?.is_empty() {
+                        // Deleted since the check, by a request that committed first.
+                        return Err(content_gone(content));
+                    }
                     let id = Uuid::new_v4();
                     let extra = [("user_id", Bind::from(author))];
                     engine::insert(
@@ -121,14 +127,20 @@ impl ReviewService {
         self.ctx
             .run(move |conn| {
                 tx::write(conn, |conn| {
-                    let existing = tables::REVIEW.get(conn, id)?;
+                    if !repo::lock_author(conn, caller)? {
+                        return Err(ServiceError::InvalidToken);
+                    }
+                    let target = set.reference("content");
+                    let existing = locked_review(conn, id, target)?;
                     if id_field(&existing, "user")? != caller {
                         return Err(ServiceError::Forbidden);
                     }
                     check_references(conn, &tables::REVIEW, &set)?;
                     let old_content = id_field(&existing, "content")?;
-                    let new_content = set.reference("content").unwrap_or(old_content);
-                    repo::lock_contents(conn, &[old_content, new_content])?;
+                    let new_content = target.unwrap_or(old_content);
+                    if !repo::lock_contents(conn, &[new_content])?.contains(&new_content) {
+                        return Err(content_gone(new_content));
+                    }
                     engine::update(conn, tables::REVIEW.table, id, Timestamp::now(), &set, &[])
                         .map_err(already_reviewed)?;
                     recompute(conn, old_content)?;
@@ -147,16 +159,52 @@ impl ReviewService {
         self.ctx
             .run(move |conn| {
                 tx::write(conn, |conn| {
-                    let existing = tables::REVIEW.get(conn, id)?;
+                    let existing = locked_review(conn, id, None)?;
                     if id_field(&existing, "user")? != caller.id.uuid() && !caller.is_admin {
                         return Err(ServiceError::Forbidden);
                     }
                     let content = id_field(&existing, "content")?;
-                    repo::lock_contents(conn, &[content])?;
                     engine::delete(conn, tables::REVIEW.table, id)?;
                     recompute(conn, content)
                 })
             })
             .await
     }
+}
+
+/// Reads review `id` once the lock of its content (and of `also`, where it
+/// is about to move) is held, so that what is read cannot change before
+/// the transaction ends: every write that moves or removes a review holds
+/// its content's lock. A review that moved between the read and the lock
+/// is read again under the lock of its new content.
+fn locked_review(conn: &mut AnyConn, id: Uuid, also: Option<Uuid>) -> ServiceResult<Record> {
+    // A review moves only under its content's lock, so a move can slip in
+    // between a read and the lock only a few times in a row at most.
+    const ATTEMPTS: usize = 8;
+    let mut locked: Vec<Uuid> = Vec::new();
+    for _ in 0..ATTEMPTS {
+        let review = tables::REVIEW.get(conn, id)?;
+        let content = id_field(&review, "content")?;
+        if locked.contains(&content) {
+            return Ok(review);
+        }
+        let wanted: Vec<Uuid> = [Some(content), also]
+            .into_iter()
+            .flatten()
+            .filter(|c| !locked.contains(c))
+            .collect();
+        repo::lock_contents(conn, &wanted)?;
+        locked.extend(wanted);
+    }
+    Err(ServiceError::Unavailable(format!(
+        "review {id} kept moving while it was being locked"
+    )))
+}
+
+/// The field message for a content deleted by a concurrent request.
+fn content_gone(content: Uuid) -> ServiceError {
+    ServiceError::field(
+        "content",
+        format!("Invalid pk \"{content}\" - object does not exist."),
+    )
 }

@@ -1,14 +1,14 @@
 //! Recently authenticated tokens, so that a client making many requests
-//! costs one token lookup a second rather than one per request.
+//! does not cost a token lookup per request.
 //!
-//! Entries live for a short, configured time (`auth.token_cache_ms`). Every
-//! account write made through this process (logout, account deletion,
-//! password change, admin flag change) empties the cache at once, so within
-//! one server a revoked token stops working immediately; a revocation made
-//! by another process (the CLI's `changepassword`, a second server on the
-//! same PostgreSQL) takes effect within the lifetime. A generation counter
-//! keeps a lookup that raced with a revocation from re-inserting what the
-//! revocation removed.
+//! Each entry is kept under the database's accounts *write generation*
+//! ([`mstream_db::generation`]) read before the lookup, and trusted only
+//! by requests that find the same generation ([`crate::freshness`]). Every
+//! write that revokes a token or changes what its user may do (logout,
+//! account deletion, password change, the admin flag) moves that
+//! generation in its own transaction, whichever process or CLI command
+//! made it, so a revoked token stops working at the very next request on
+//! every process. Entries also expire after `auth.token_cache_ms`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,18 +20,14 @@ use mstream_kernel::User;
 pub struct TokenCache {
     ttl: Duration,
     capacity: usize,
-    state: Mutex<State>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
-#[derive(Default)]
-struct State {
-    generation: u64,
-    entries: HashMap<String, (User, Instant)>,
+struct Entry {
+    user: User,
+    generation: i64,
+    at: Instant,
 }
-
-/// Where a miss was taken, to hand back to [`TokenCache::remember`].
-#[derive(Debug, Clone, Copy)]
-pub struct Generation(u64);
 
 impl TokenCache {
     /// Holds at most `capacity` tokens for `ttl` each; a zero `ttl` turns
@@ -40,50 +36,55 @@ impl TokenCache {
         Self {
             ttl,
             capacity,
-            state: Mutex::new(State::default()),
+            entries: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The user a token digest belonged to less than `ttl` ago, or the
-    /// generation to remember a fresh lookup under.
-    pub fn lookup(&self, digest: &str) -> Result<User, Generation> {
-        let Ok(state) = self.state.lock() else {
-            return Err(Generation(u64::MAX));
-        };
-        match state.entries.get(digest) {
-            Some((user, at)) if at.elapsed() < self.ttl => Ok(user.clone()),
-            _ => Err(Generation(state.generation)),
-        }
+    /// Whether anything is ever kept.
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
     }
 
-    /// Remembers a lookup made since `generation`, unless the cache was
-    /// emptied meanwhile (the lookup may have read a revoked token).
-    pub fn remember(&self, digest: String, user: User, generation: Generation) {
-        if self.ttl.is_zero() {
+    /// Whether `digest` has an entry at all (current or not): a token
+    /// that has none needs no generation check to know it is not cached.
+    pub fn holds(&self, digest: &str) -> bool {
+        self.entries
+            .lock()
+            .is_ok_and(|entries| entries.contains_key(digest))
+    }
+
+    /// The user a token digest belonged to, if it was looked up at
+    /// `generation` (the current one) less than `ttl` ago.
+    pub fn lookup(&self, digest: &str, generation: i64) -> Option<User> {
+        let entries = self.entries.lock().ok()?;
+        let entry = entries.get(digest)?;
+        (entry.generation == generation && entry.at.elapsed() < self.ttl)
+            .then(|| entry.user.clone())
+    }
+
+    /// Remembers a lookup made after `generation` was read.
+    pub fn remember(&self, digest: String, user: User, generation: i64) {
+        if !self.enabled() {
             return;
         }
-        let Ok(mut state) = self.state.lock() else {
+        let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        if state.generation != generation.0 {
-            return;
-        }
-        if state.entries.len() >= self.capacity {
+        if entries.len() >= self.capacity {
             let ttl = self.ttl;
-            state.entries.retain(|_, (_, at)| at.elapsed() < ttl);
-            if state.entries.len() >= self.capacity {
-                state.entries.clear();
+            entries.retain(|_, e| e.generation >= generation && e.at.elapsed() < ttl);
+            if entries.len() >= self.capacity {
+                entries.clear();
             }
         }
-        state.entries.insert(digest, (user, Instant::now()));
-    }
-
-    /// Forgets every token (after any account write).
-    pub fn clear(&self) {
-        if let Ok(mut state) = self.state.lock() {
-            state.generation = state.generation.wrapping_add(1);
-            state.entries.clear();
-        }
+        entries.insert(
+            digest,
+            Entry {
+                user,
+                generation,
+                at: Instant::now(),
+            },
+        );
     }
 }
 
@@ -104,42 +105,27 @@ mod tests {
     }
 
     #[test]
-    fn a_remembered_token_is_found_until_cleared() {
+    fn a_remembered_token_is_found_until_the_generation_moves() {
         let cache = TokenCache::new(Duration::from_secs(60), 10);
-        let generation = cache.lookup("d").unwrap_err();
-        cache.remember("d".into(), user(), generation);
-        assert_eq!(
-            cache.lookup("d").map(|u| u.username).ok(),
-            Some("ana".into())
-        );
-        cache.clear();
-        assert!(cache.lookup("d").is_err());
-    }
-
-    #[test]
-    fn a_lookup_that_raced_with_a_revocation_is_not_remembered() {
-        let cache = TokenCache::new(Duration::from_secs(60), 10);
-        let generation = cache.lookup("d").unwrap_err();
-        cache.clear();
-        cache.remember("d".into(), user(), generation);
-        assert!(cache.lookup("d").is_err());
+        assert!(cache.lookup("d", 5).is_none());
+        cache.remember("d".into(), user(), 5);
+        assert_eq!(cache.lookup("d", 5).map(|u| u.username), Some("ana".into()));
+        assert!(cache.lookup("d", 6).is_none(), "an account write since");
     }
 
     #[test]
     fn a_zero_lifetime_caches_nothing() {
         let cache = TokenCache::new(Duration::ZERO, 10);
-        let generation = cache.lookup("d").unwrap_err();
-        cache.remember("d".into(), user(), generation);
-        assert!(cache.lookup("d").is_err());
+        cache.remember("d".into(), user(), 0);
+        assert!(cache.lookup("d", 0).is_none());
     }
 
     #[test]
     fn a_full_cache_makes_room() {
         let cache = TokenCache::new(Duration::from_secs(60), 2);
         for key in ["a", "b", "c"] {
-            let generation = cache.lookup(key).unwrap_err();
-            cache.remember(key.into(), user(), generation);
+            cache.remember(key.into(), user(), 0);
         }
-        assert!(cache.lookup("c").is_ok());
+        assert!(cache.lookup("c", 0).is_some());
     }
 }

@@ -11,6 +11,11 @@ use crate::{FieldErrors, Timestamp};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The largest `?page_size=` honoured.
 pub const MAX_PAGE_SIZE: u64 = 100;
+/// Most search terms a list accepts (SPEC §3): each term is one index
+/// probe, and a thousand made SQLite's expression tree too large.
+pub const MAX_SEARCH_TERMS: usize = 10;
+/// Longest search term, in characters.
+pub const MAX_SEARCH_TERM_CHARS: usize = 100;
 
 /// How a filter compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +225,24 @@ impl ListQuery {
         if !ordering_given || query.ordering.is_empty() {
             query.ordering = default_ordering(resource);
         }
+        if query.search.len() > MAX_SEARCH_TERMS {
+            errors.add(
+                "search",
+                format!("Ensure there are no more than {MAX_SEARCH_TERMS} search terms."),
+            );
+        }
+        if query
+            .search
+            .iter()
+            .any(|term| term.chars().count() > MAX_SEARCH_TERM_CHARS)
+        {
+            errors.add(
+                "search",
+                format!(
+                    "Ensure each search term has no more than {MAX_SEARCH_TERM_CHARS} characters."
+                ),
+            );
+        }
         errors.into_result().map_err(QueryError::Fields)?;
         Ok(query)
     }
@@ -396,6 +419,21 @@ mod tests {
             .page;
         assert_eq!(last.resolve(25).number, 3);
         assert_eq!(last.resolve(0).number, 1);
+    }
+
+    #[test]
+    fn search_takes_at_most_ten_terms_of_a_hundred_characters() {
+        let ten = ["a"; 10].join(" ");
+        assert!(ListQuery::parse(&RES, &[("search".into(), ten.clone())]).is_ok());
+        let eleven = format!("{ten} b");
+        let Err(QueryError::Fields(errors)) = ListQuery::parse(&RES, &[("search".into(), eleven)])
+        else {
+            panic!("11 terms accepted")
+        };
+        assert!(errors.has("search"));
+        let long = "é".repeat(101);
+        assert!(ListQuery::parse(&RES, &[("search".into(), "é".repeat(100))]).is_ok());
+        assert!(ListQuery::parse(&RES, &[("search".into(), long)]).is_err());
     }
 
     #[test]
