@@ -13,6 +13,7 @@ mod helpers;
 mod media;
 mod operations;
 mod ops;
+mod races;
 mod reviews;
 mod scaleout;
 mod seed;

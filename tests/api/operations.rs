@@ -24,6 +24,7 @@ async fn readyz_follows_the_database() {
         return;
     };
     let app = spawn_app().await;
+    let admin = app.admin().await;
     assert_eq!(status(&app, "/readyz").await, 200);
     let database = app.database_name().expect("per-test database");
     let mut conn = diesel::PgConnection::establish(&admin_url).unwrap();
@@ -45,11 +46,10 @@ async fn readyz_follows_the_database() {
         .execute(&mut conn)
         .unwrap();
     assert_eq!(status(&app, "/readyz").await, 200);
-    let admin = app.admin().await;
     assert_eq!(
         app.get("/api/genre/", &admin).await.status,
         200,
-        "requests work again"
+        "requests work again, on connections opened anew"
     );
 }
 

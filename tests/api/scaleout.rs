@@ -294,3 +294,58 @@ fn processes_started_together_migrate_the_database_once() {
     );
     assert!(unique.len() >= 5, "all migrations applied: {unique:?}");
 }
+
+/// Statuses of `n` GETs of `path`, alternating between the two servers.
+async fn alternating(app: &TestApp, path: &str, token: Option<&str>, n: usize) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 0..n {
+        let server = &app.servers[i % 2];
+        statuses.push(
+            app.send_to(server, Method::GET, path, token, None)
+                .await
+                .status,
+        );
+    }
+    statuses
+}
+
+#[tokio::test]
+#[ignore = "needs Redis: set MSTREAM_TEST_REDIS_URL (.ci/run does)"]
+async fn budgets_hold_across_servers_with_redis() {
+    let url = std::env::var("MSTREAM_TEST_REDIS_URL").expect("MSTREAM_TEST_REDIS_URL");
+    let app = spawn_apps_with(2, |s| {
+        s.throttle.redis_url = Some(url);
+        s.throttle.redis_prefix = format!("mstream-test:{}:", uuid::Uuid::new_v4().simple());
+        s.throttle.user_per_minute = 4;
+        s.throttle.anon_per_minute = 4;
+    })
+    .await;
+    let user = app.signup("counted").await; // the address's first request
+    assert_eq!(
+        alternating(&app, "/user/me/", Some(&user.token), 5).await,
+        [200, 200, 200, 200, 429],
+        "the user's fifth request, across both servers"
+    );
+    assert_eq!(
+        alternating(&app, "/api/", None, 4).await,
+        [200, 200, 200, 429],
+        "the address's fifth request (the signup was its first)"
+    );
+}
+
+#[tokio::test]
+async fn a_redis_that_is_away_leaves_budgets_to_each_process() {
+    // Nothing listens on port 1: every decision falls back at once.
+    let app = spawn_apps_with(1, |s| {
+        s.throttle.redis_url = Some("redis://127.0.0.1:1/0".into());
+        s.throttle.user_per_minute = 3;
+    })
+    .await;
+    let user = app.signup("fallback").await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.get("/user/me/", &user.token).await.status);
+    }
+    assert_eq!(statuses, [200, 200, 200, 429]);
+    assert!(app.metric("mstream_throttle_redis_errors_total").await >= 4.0);
+}

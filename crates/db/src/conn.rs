@@ -1,12 +1,13 @@
 //! Connections and the pool: the backend is chosen by the URL's scheme.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
+use diesel::result::DatabaseErrorKind;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
@@ -83,19 +84,65 @@ impl PoolStats {
     }
 }
 
-struct CountQueries(Arc<PoolStats>);
+/// Counts a connection's statements into the pool's [`PoolStats`], and
+/// notes when one failed because the connection itself is gone.
+struct CountQueries {
+    stats: Arc<PoolStats>,
+    broken: Arc<AtomicBool>,
+}
 
 impl Instrumentation for CountQueries {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
             InstrumentationEvent::StartQuery { .. } => {
-                self.0.queries.fetch_add(1, Ordering::Relaxed);
+                self.stats.queries.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery {
+                error:
+                    Some(diesel::result::Error::DatabaseError(
+                        DatabaseErrorKind::ClosedConnection
+                        | DatabaseErrorKind::UnableToSendCommand,
+                        _,
+                    )),
+                ..
+            } => {
+                self.broken.store(true, Ordering::Relaxed);
             }
             InstrumentationEvent::CommitTransaction { .. } => {
-                self.0.commits.fetch_add(1, Ordering::AcqRel);
+                self.stats.commits.fetch_add(1, Ordering::AcqRel);
             }
             _ => {}
         }
+    }
+}
+
+/// A pooled connection: the connection, and whether a statement found it
+/// dead (then the pool drops it instead of lending it again).
+pub struct Pooled {
+    conn: AnyConn,
+    broken: Arc<AtomicBool>,
+    /// When it was last lent.
+    lent: Instant,
+}
+
+/// A connection lent again within this time is not checked first: one in
+/// steady use is known to work, and checking it was a round trip per
+/// request. One idle for longer (the database may have restarted
+/// meanwhile) answers a `SELECT 1` before it is lent (HikariCP's
+/// "alive bypass window").
+const TRUSTED_WHILE_BUSY: Duration = Duration::from_millis(500);
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConn;
+
+    fn deref(&self) -> &AnyConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConn {
+        &mut self.conn
     }
 }
 
@@ -151,10 +198,10 @@ const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = W
      PRAGMA cache_size = -2048; PRAGMA temp_store = MEMORY;";
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConn;
+    type Connection = Pooled;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<AnyConn, ConnectError> {
+    fn connect(&self) -> Result<Pooled, ConnectError> {
         let mut conn = self.open()?;
         if let (AnyConn::Postgresql(c), false) = (&mut conn, self.statement_timeout.is_zero()) {
             c.batch_execute(&format!(
@@ -163,17 +210,31 @@ impl r2d2::ManageConnection for Manager {
             ))
             .map_err(|e| ConnectError(format!("cannot set statement_timeout: {e}")))?;
         }
-        conn.set_instrumentation(CountQueries(self.stats.clone()));
-        Ok(conn)
+        let broken = Arc::new(AtomicBool::new(false));
+        conn.set_instrumentation(CountQueries {
+            stats: self.stats.clone(),
+            broken: broken.clone(),
+        });
+        Ok(Pooled {
+            conn,
+            broken,
+            lent: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConn) -> Result<(), ConnectError> {
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), ConnectError> {
         conn.batch_execute("SELECT 1")
             .map_err(|e| ConnectError(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut AnyConn) -> bool {
-        false
+    /// Checked when a connection comes back: a connection that a statement
+    /// found dead, or whose transaction could not be closed, is dropped
+    /// (and replaced) instead of being lent again. With the idle check in
+    /// [`DbPool::get`], this replaces a `SELECT 1` on every checkout (a
+    /// round trip per request).
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.broken.load(Ordering::Relaxed) || conn.conn.is_broken()
     }
 }
 
@@ -253,10 +314,12 @@ impl DbPool {
             // A request waits this long at most, then gets its 503: with the
             // database down, every request fails in about this time.
             .connection_timeout(options.acquire_timeout.max(Duration::from_millis(1)))
-            // A PostgreSQL server can restart under us: check a connection
-            // before lending it, so a dead one is replaced instead of failing
-            // a request. An SQLite file cannot go away, so skip the round trip.
-            .test_on_check_out(backend.is_postgres())
+            // A connection is not checked when lent (that was a round trip
+            // per request on PostgreSQL): one that a statement found dead is
+            // dropped when it comes back (`has_broken`), so a restarted
+            // server costs each pooled connection one failed request (503
+            // with Retry-After), not one round trip on every request.
+            .test_on_check_out(false)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
@@ -286,17 +349,32 @@ impl DbPool {
         self.acquire_timeout
     }
 
-    /// A connection, waiting up to the pool's timeout.
+    /// A connection, waiting up to the pool's timeout; one that was idle
+    /// for a while is checked first, and replaced if the database dropped
+    /// it (a restart), so a restart costs no request.
     pub fn get(&self) -> DbResult<PooledConn> {
-        Ok(self.pool.get()?)
+        let mut conn = self.pool.get()?;
+        if conn.lent.elapsed() > TRUSTED_WHILE_BUSY && conn.conn.batch_execute("SELECT 1").is_err()
+        {
+            conn.broken.store(true, Ordering::Relaxed);
+            drop(conn);
+            conn = self.pool.get()?;
+        }
+        conn.lent = Instant::now();
+        Ok(conn)
     }
 
     /// Whether the database answers a trivial query now.
     pub fn ping(&self) -> bool {
-        self.pool
-            .get_timeout(Duration::from_secs(2))
-            .ok()
-            .is_some_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
+        let once = || {
+            self.pool
+                .get_timeout(Duration::from_secs(2))
+                .ok()
+                .is_some_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
+        };
+        // A pooled connection left dead by a database restart fails once
+        // and is dropped; the second try gets a new one.
+        once() || once()
     }
 
     /// The backend in use.

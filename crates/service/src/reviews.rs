@@ -126,20 +126,20 @@ impl ReviewService {
         let set = parse_body(&tables::REVIEW, body, mode)?;
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                locking_review(conn, |conn| {
                     if !repo::lock_author(conn, caller)? {
-                        return Err(ServiceError::InvalidToken);
+                        return Err(ServiceError::InvalidToken.into());
                     }
                     let target = set.reference("content");
                     let existing = locked_review(conn, id, target)?;
                     if id_field(&existing, "user")? != caller {
-                        return Err(ServiceError::Forbidden);
+                        return Err(ServiceError::Forbidden.into());
                     }
                     check_references(conn, &tables::REVIEW, &set)?;
                     let old_content = id_field(&existing, "content")?;
                     let new_content = target.unwrap_or(old_content);
                     if !repo::lock_contents(conn, &[new_content])?.contains(&new_content) {
-                        return Err(content_gone(new_content));
+                        return Err(content_gone(new_content).into());
                     }
                     engine::update(conn, tables::REVIEW.table, id, Timestamp::now(), &set, &[])
                         .map_err(already_reviewed)?;
@@ -158,47 +158,79 @@ impl ReviewService {
         let caller = signed_in(actor)?.clone();
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                locking_review(conn, |conn| {
                     let existing = locked_review(conn, id, None)?;
                     if id_field(&existing, "user")? != caller.id.uuid() && !caller.is_admin {
-                        return Err(ServiceError::Forbidden);
+                        return Err(ServiceError::Forbidden.into());
                     }
                     let content = id_field(&existing, "content")?;
                     engine::delete(conn, tables::REVIEW.table, id)?;
-                    recompute(conn, content)
+                    Ok(recompute(conn, content)?)
                 })
             })
             .await
     }
 }
 
-/// Reads review `id` once the lock of its content (and of `also`, where it
-/// is about to move) is held, so that what is read cannot change before
-/// the transaction ends: every write that moves or removes a review holds
-/// its content's lock. A review that moved between the read and the lock
-/// is read again under the lock of its new content.
-fn locked_review(conn: &mut AnyConn, id: Uuid, also: Option<Uuid>) -> ServiceResult<Record> {
-    // A review moves only under its content's lock, so a move can slip in
-    // between a read and the lock only a few times in a row at most.
-    const ATTEMPTS: usize = 8;
-    let mut locked: Vec<Uuid> = Vec::new();
-    for _ in 0..ATTEMPTS {
-        let review = tables::REVIEW.get(conn, id)?;
-        let content = id_field(&review, "content")?;
-        if locked.contains(&content) {
-            return Ok(review);
-        }
-        let wanted: Vec<Uuid> = [Some(content), also]
-            .into_iter()
-            .flatten()
-            .filter(|c| !locked.contains(c))
-            .collect();
-        repo::lock_contents(conn, &wanted)?;
-        locked.extend(wanted);
+/// Why a write transaction on a review stopped.
+enum Locking {
+    /// A use-case error (the transaction rolls back).
+    Failed(ServiceError),
+    /// The review moved to another content between the read and the lock:
+    /// roll back and start over, locking the content it is on now.
+    Moved,
+}
+
+impl From<ServiceError> for Locking {
+    fn from(error: ServiceError) -> Self {
+        Locking::Failed(error)
     }
-    Err(ServiceError::Unavailable(format!(
-        "review {id} kept moving while it was being locked"
-    )))
+}
+
+impl From<mstream_db::DbError> for Locking {
+    fn from(error: mstream_db::DbError) -> Self {
+        Locking::Failed(error.into())
+    }
+}
+
+/// Runs a write of an existing review, starting it over (a new
+/// transaction, holding nothing) each time [`locked_review`] finds that the
+/// review moved before its content's lock was taken. Starting over rather
+/// than taking the new content's lock on top of the others keeps every
+/// transaction taking content locks in one sorted batch, so writers never
+/// wait on each other crosswise.
+fn locking_review<T>(
+    conn: &mut AnyConn,
+    mut work: impl FnMut(&mut AnyConn) -> Result<T, Locking>,
+) -> ServiceResult<T> {
+    // Each retry means another writer committed a move meanwhile.
+    const ATTEMPTS: usize = 16;
+    for _ in 0..ATTEMPTS {
+        match tx::write(conn, &mut work) {
+            Ok(value) => return Ok(value),
+            Err(Locking::Failed(error)) => return Err(error),
+            Err(Locking::Moved) => continue,
+        }
+    }
+    Err(ServiceError::Unavailable(
+        "a review kept moving while it was being written".into(),
+    ))
+}
+
+/// Reads review `id` and locks its content (and `also`, where it is about
+/// to move) in one sorted batch, then reads it again: every write that
+/// moves or removes a review holds its content's lock, so if it is still on
+/// the content locked, it cannot change until this transaction ends. If it
+/// moved in between, [`Locking::Moved`] starts the transaction over.
+fn locked_review(conn: &mut AnyConn, id: Uuid, also: Option<Uuid>) -> Result<Record, Locking> {
+    let content = id_field(&tables::REVIEW.get(conn, id)?, "content")?;
+    let wanted: Vec<Uuid> = [Some(content), also].into_iter().flatten().collect();
+    repo::lock_contents(conn, &wanted)?;
+    let review = tables::REVIEW.get(conn, id)?;
+    if id_field(&review, "content")? != content {
+        return Err(Locking::Moved);
+    }
+    Ok(review)
 }
 
 /// The field message for a content deleted by a concurrent request.
