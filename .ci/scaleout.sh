@@ -124,14 +124,14 @@ EOF
 "$NGINX" -t -q -c "$work/nginx.conf" -p "$work"
 "$NGINX" -c "$work/nginx.conf" -p "$work"
 
-(cd "$work" && MSTREAM_SUPERUSER_PASSWORD=Scale-admin-2026 "$MSTREAM_BIN" createsuperuser \
+(cd "$work" && MSTREAM_SUPERUSER_PASSWORD=Keeper-of-probes-9431 "$MSTREAM_BIN" createsuperuser \
     --username scale-admin --email scale-admin@example.com --noinput >/dev/null)
 
 status=0
 python3 "$here/.ci/scaleout_check.py" \
     --proxy "http://127.0.0.1:$port_proxy" \
     --a "http://127.0.0.1:$port_a" --b "http://127.0.0.1:$port_b" \
-    --admin scale-admin --password Scale-admin-2026 \
+    --admin scale-admin --password Keeper-of-probes-9431 \
     --probes "${SCALE_PROBES:-1000}" || status=$?
 if [[ "$status" -ne 0 ]]; then
     echo "--- process A" >&2; grep -E 'WARN|ERROR|panicked' "$work/a.log" | tail -30 >&2 || true

@@ -172,17 +172,20 @@ def main():
     def probe_token(n):
         writer, reader = random.choice([(a, b), (b, a)])
         name, _ = token_users[(n // 4) % len(token_users)]
+        # A device of its own: the revoked token it presents last counts
+        # against its address's budget of bad tokens, not the others'.
+        device = {"X-Forwarded-For": f"198.51.{(n // 4) // 250}.{(n // 4) % 250}"}
         token = writer.json(
             "POST",
             "/user/login/",
             body={"username": name, "password": "Correct-horse-9"},
-            headers={"X-Forwarded-For": f"198.51.{(n // 4) // 250}.{(n // 4) % 250}"},
+            headers=device,
         )["token"]
-        status, _, _ = reader.call("GET", "/user/me/", token)
+        status, _, _ = reader.call("GET", "/user/me/", token, headers=device)
         if status != 200:
             return False, f"a fresh token gave {status}"
-        writer.json("POST", "/user/logout/", token, expect=(204,))
-        status, _, _ = reader.call("GET", "/user/me/", token)
+        writer.json("POST", "/user/logout/", token, expect=(204,), headers=device)
+        status, _, _ = reader.call("GET", "/user/me/", token, headers=device)
         return status == 401, f"a logged-out token gave {status}"
 
     def probe_admin(n):

@@ -17,4 +17,5 @@ mod races;
 mod reviews;
 mod scaleout;
 mod seed;
+mod throttle;
 mod uploads;

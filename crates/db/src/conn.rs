@@ -64,10 +64,27 @@ impl Backend {
 
 /// Counters shared by every connection of one pool (exported at `/metrics`,
 /// and read by tests to prove a request runs a constant number of queries).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PoolStats {
     queries: AtomicU64,
     commits: AtomicU64,
+    /// When the pool was built: the origin of `lost_at`.
+    epoch: Instant,
+    /// When a connection was last found dead (µs since `epoch`, 0 for
+    /// never): every connection lent before then is checked before it is
+    /// lent again, as the database probably restarted.
+    lost_at: AtomicU64,
+}
+
+impl Default for PoolStats {
+    fn default() -> Self {
+        Self {
+            queries: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+            epoch: Instant::now(),
+            lost_at: AtomicU64::new(0),
+        }
+    }
 }
 
 impl PoolStats {
@@ -81,6 +98,21 @@ impl PoolStats {
     /// knows that work committed something).
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Acquire)
+    }
+
+    fn since_epoch(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn lost_connection(&self) {
+        self.lost_at
+            .fetch_max(self.since_epoch(Instant::now()).max(1), Ordering::AcqRel);
+    }
+
+    /// Whether a connection lent at `lent` may have been cut since.
+    fn suspect(&self, lent: Instant) -> bool {
+        let lost = self.lost_at.load(Ordering::Acquire);
+        lost != 0 && self.since_epoch(lent) <= lost
     }
 }
 
@@ -107,6 +139,7 @@ impl Instrumentation for CountQueries {
                 ..
             } => {
                 self.broken.store(true, Ordering::Relaxed);
+                self.stats.lost_connection();
             }
             InstrumentationEvent::CommitTransaction { .. } => {
                 self.stats.commits.fetch_add(1, Ordering::AcqRel);
@@ -128,8 +161,8 @@ pub struct Pooled {
 /// A connection lent again within this time is not checked first: one in
 /// steady use is known to work, and checking it was a round trip per
 /// request. One idle for longer (the database may have restarted
-/// meanwhile) answers a `SELECT 1` before it is lent (HikariCP's
-/// "alive bypass window").
+/// meanwhile), or lent before another connection was found dead, answers
+/// a `SELECT 1` before it is lent (HikariCP's "alive bypass window").
 const TRUSTED_WHILE_BUSY: Duration = Duration::from_millis(500);
 
 impl std::ops::Deref for Pooled {
@@ -353,12 +386,22 @@ impl DbPool {
     /// for a while is checked first, and replaced if the database dropped
     /// it (a restart), so a restart costs no request.
     pub fn get(&self) -> DbResult<PooledConn> {
-        let mut conn = self.pool.get()?;
-        if conn.lent.elapsed() > TRUSTED_WHILE_BUSY && conn.conn.batch_execute("SELECT 1").is_err()
-        {
-            conn.broken.store(true, Ordering::Relaxed);
+        self.get_within(self.acquire_timeout)
+    }
+
+    /// [`DbPool::get`], waiting at most `timeout` for each connection.
+    fn get_within(&self, timeout: Duration) -> DbResult<PooledConn> {
+        let mut conn = self.pool.get_timeout(timeout)?;
+        // At most one try per pooled connection: after a restart each may
+        // be dead, and each is replaced as it is found.
+        for _ in 0..self.max_size() {
+            let suspect = conn.lent.elapsed() > TRUSTED_WHILE_BUSY || self.stats.suspect(conn.lent);
+            if !suspect || conn.conn.batch_execute("SELECT 1").is_ok() {
+                break;
+            }
+            self.lost(&conn);
             drop(conn);
-            conn = self.pool.get()?;
+            conn = self.pool.get_timeout(timeout)?;
         }
         conn.lent = Instant::now();
         Ok(conn)
@@ -367,14 +410,26 @@ impl DbPool {
     /// Whether the database answers a trivial query now.
     pub fn ping(&self) -> bool {
         let once = || {
-            self.pool
-                .get_timeout(Duration::from_secs(2))
-                .ok()
-                .is_some_and(|mut conn| conn.batch_execute("SELECT 1").is_ok())
+            self.get_within(Duration::from_secs(2))
+                .is_ok_and(|mut conn| {
+                    let alive = conn.batch_execute("SELECT 1").is_ok();
+                    if !alive {
+                        self.lost(&conn);
+                    }
+                    alive
+                })
         };
-        // A pooled connection left dead by a database restart fails once
-        // and is dropped; the second try gets a new one.
+        // A connection in steady use is lent unchecked; if it turns out
+        // dead, every other one becomes suspect and the second try is
+        // lent a checked (or new) one.
         once() || once()
+    }
+
+    /// Marks `conn` dead (dropped when it comes back) and every connection
+    /// lent before now suspect.
+    fn lost(&self, conn: &Pooled) {
+        conn.broken.store(true, Ordering::Relaxed);
+        self.stats.lost_connection();
     }
 
     /// The backend in use.

@@ -44,6 +44,18 @@ pub struct NewAccount {
     pub is_admin: bool,
 }
 
+/// What a process knows of a presented token before looking it up.
+#[derive(Debug, Clone)]
+pub enum Known {
+    /// Its user, current.
+    User(mstream_kernel::User),
+    /// It was valid when last looked up, and an account write happened
+    /// since: look it up again.
+    Stale,
+    /// Never seen (or forgotten): look it up if the caller may cost one.
+    Unknown,
+}
+
 /// Accounts and tokens.
 #[derive(Clone)]
 pub struct AccountService {
@@ -91,17 +103,20 @@ impl AccountService {
         Ok(Actor::User(user))
     }
 
-    /// The user of `token` if this process has it cached and nothing
-    /// revoked it since; `None` means a lookup is needed (the throttle
-    /// decides whether the caller's address may still cost one).
-    pub async fn cached_user(&self, token: &str) -> ServiceResult<Option<mstream_kernel::User>> {
+    /// What this process knows of `token` without a lookup: its user
+    /// (cached, nothing revoked since), that it was valid a moment ago (a
+    /// lookup is needed, as an account write happened since), or nothing.
+    pub async fn cached_user(&self, token: &str) -> ServiceResult<Known> {
         let digest = token::digest(token);
         // An unknown token (a flood of random ones) costs no database work.
         if !self.tokens.enabled() || !self.tokens.holds(&digest) {
-            return Ok(None);
+            return Ok(Known::Unknown);
         }
         let generation = self.ctx.generations().await?.accounts;
-        Ok(self.tokens.lookup(&digest, generation))
+        Ok(match self.tokens.lookup(&digest, generation) {
+            Some(user) => Known::User(user),
+            None => Known::Stale,
+        })
     }
 
     /// Runs an account write that revokes tokens or changes what a

@@ -33,6 +33,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
 use mstream_kernel::{Actor, User};
+use mstream_service::accounts::Known;
 use mstream_service::{freshness, ServiceError};
 
 pub use proxies::{client_ip, TrustedProxies};
@@ -179,9 +180,12 @@ async fn identify(
     let bad_tokens = Rate::per_minute(state.settings.throttle.anon_per_minute);
     let bad_key = format!("t:{ip}");
     let result = match accounts.cached_user(&token).await {
-        Ok(Some(user)) => Ok(Actor::User(user)),
-        Ok(None) => {
-            if let Some(rate) = bad_tokens {
+        Ok(Known::User(user)) => Ok(Actor::User(user)),
+        Ok(known) => {
+            // A token seen valid a moment ago is looked up again whatever
+            // its address did; an unknown one only while the address has
+            // not spent its budget of bad tokens.
+            if let (Known::Unknown, Some(rate)) = (known, bad_tokens) {
                 budgets.take(&bad_key, rate, true).await?;
             }
             let result = accounts.authenticate(Some(token)).await;

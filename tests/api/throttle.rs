@@ -1,0 +1,51 @@
+//! Budgets that keep floods off the database (issue #16: random tokens
+//! after an address's budget was spent still ran one query each).
+
+use serde_json::json;
+
+use crate::helpers::spawn_app_with;
+
+#[tokio::test]
+async fn a_flood_of_random_tokens_is_refused_without_touching_the_database() {
+    let app = spawn_app_with(|s| s.throttle.anon_per_minute = 5).await;
+    let admin = app.admin().await; // its sign-in is the address's first request
+    let user = app.signup("steady").await; // and this the second
+    assert_eq!(app.get("/user/me/", &user.token).await.status, 200);
+    assert_eq!(app.get("/api/genre/", &admin).await.status, 200);
+
+    let random = || uuid::Uuid::new_v4().simple().to_string() + "00000000";
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.get("/user/me/", &random()).await.status);
+    }
+    assert!(
+        statuses.contains(&401),
+        "bad tokens are looked up at first: {statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+
+    let before = app.queries_run().await;
+    for _ in 0..100 {
+        assert_eq!(app.get("/user/me/", &random()).await.status, 429);
+    }
+    assert_eq!(
+        app.queries_run().await - before,
+        0,
+        "100 refused random tokens ran statements"
+    );
+
+    // The flood throttles neither a signed-in user nor an admin of the
+    // same address, even after an account write made their cached tokens
+    // stale (they are looked up again, not refused).
+    assert_eq!(app.get("/user/me/", &user.token).await.status, 200);
+    let demote = app
+        .patch(
+            &format!("/api/users/{}/", user.id),
+            &admin,
+            json!({"is_admin": false}),
+        )
+        .await;
+    assert_eq!(demote.status, 200, "{}", demote.body);
+    assert_eq!(app.get("/user/me/", &user.token).await.status, 200);
+    assert_eq!(app.get("/api/genre/", &admin).await.status, 200);
+}
