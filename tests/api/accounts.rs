@@ -2,6 +2,7 @@
 
 use reqwest::Method;
 use serde_json::json;
+use sha2::Digest as _;
 
 use crate::helpers::{reply, spawn_app};
 
@@ -269,4 +270,123 @@ async fn admins_list_users_and_grant_admin() {
             .status,
         405
     );
+}
+
+/// What must never be in a response: a bcrypt hash (`$2…`), the stored
+/// SHA-256 digest of any token, or a raw token other than the caller's own.
+struct Secrets {
+    tokens: Vec<String>,
+}
+
+impl Secrets {
+    fn assert_absent(&self, what: &str, body: &str, own_token: Option<&str>) {
+        assert!(!body.contains("$2"), "{what} shows a password hash: {body}");
+        for token in &self.tokens {
+            let digest: String = sha2::Sha256::digest(token.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert!(
+                !body.to_lowercase().contains(&digest),
+                "{what} shows a token digest: {body}"
+            );
+            if Some(token.as_str()) != own_token {
+                assert!(
+                    !body.contains(token.as_str()),
+                    "{what} shows another's token: {body}"
+                );
+            }
+        }
+    }
+}
+
+/// SPEC §2: `/api/users/` "never shows password hashes or tokens" — nor
+/// does any other response that shows a user.
+#[tokio::test]
+async fn no_response_shows_a_password_hash_or_a_token() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let alice = app.signup("alice").await;
+    let bob = app.signup("bob").await;
+    let second = app
+        .send(
+            Method::POST,
+            "/user/login/",
+            None,
+            Some(&json!({"username": "bob", "password": "Correct-horse-9"})),
+        )
+        .await;
+    assert_eq!(second.status, 200);
+    let bob_again = second.body["token"].as_str().unwrap().to_owned();
+    let secrets = Secrets {
+        tokens: vec![
+            admin.clone(),
+            alice.token.clone(),
+            bob.token.clone(),
+            bob_again.clone(),
+        ],
+    };
+    secrets.assert_absent("login", &second.body.to_string(), Some(&bob_again));
+
+    let content = app.content(&admin, "Heat").await;
+    let plan = app
+        .create(&admin, "submodels", json!({"name": "Gold"}))
+        .await;
+    let sub = app
+        .create(
+            &admin,
+            "submap",
+            json!({"user": bob.id, "plan": plan["id"]}),
+        )
+        .await;
+    secrets.assert_absent("POST /api/submap/", &sub.to_string(), None);
+    let review = app
+        .create(
+            &bob.token,
+            "reviews",
+            json!({"content": content["id"], "title": "t", "review": "r", "rating": 4}),
+        )
+        .await;
+    secrets.assert_absent("POST /api/reviews/", &review.to_string(), None);
+    let granted = app
+        .patch(
+            &format!("/api/users/{}/", alice.id),
+            &admin,
+            json!({"is_admin": true}),
+        )
+        .await;
+    assert_eq!(granted.status, 200);
+    secrets.assert_absent("PATCH /api/users/", &granted.body.to_string(), None);
+
+    let as_admin = [
+        "/user/me/".to_owned(),
+        "/api/users/".to_owned(),
+        "/api/users/?search=bob".to_owned(),
+        format!("/api/users/{}/", bob.id),
+        format!("/api/users/{}/", alice.id),
+        "/api/submap/".to_owned(),
+        format!("/api/submap/{}/", sub["id"].as_str().unwrap()),
+        "/api/reviews/".to_owned(),
+        "/admin/resources.json".to_owned(),
+    ];
+    for path in &as_admin {
+        let r = app.get(path, &admin).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        secrets.assert_absent(path, &r.body.to_string(), None);
+    }
+    for (user, token) in [
+        ("bob", &bob.token),
+        ("bob", &bob_again),
+        ("alice", &alice.token),
+    ] {
+        for path in ["/user/me/", "/api/reviews/"] {
+            let r = app.get(path, token).await;
+            assert_eq!(r.status, 200, "{user} {path}: {}", r.body);
+            secrets.assert_absent(path, &r.body.to_string(), None);
+        }
+    }
+    let options = app
+        .send(Method::OPTIONS, "/api/users/", Some(&admin), None)
+        .await;
+    secrets.assert_absent("OPTIONS /api/users/", &options.body.to_string(), None);
 }

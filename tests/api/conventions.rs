@@ -151,9 +151,33 @@ async fn root_probes_and_timestamps() {
         assert_eq!(text.len(), 27, "{text}");
         assert!(text.ends_with('Z') && text.as_bytes()[19] == b'.', "{text}");
     }
-    assert_eq!(
-        genre["id"].as_str().unwrap(),
-        genre["id"].as_str().unwrap().to_lowercase()
+    assert_uuid(&genre["id"]);
+    let bob = app.signup("bob").await;
+    assert_uuid(&json!(bob.id));
+    let content = app.content(&admin, "Alien").await;
+    for id in [
+        &content["id"],
+        &content["type"],
+        &content["genre"][0],
+        &content["cast"][0],
+    ] {
+        assert_uuid(id);
+    }
+}
+
+/// A lower-case hyphenated UUID: 8-4-4-4-12 hex digits.
+pub fn assert_uuid(id: &serde_json::Value) {
+    let text = id
+        .as_str()
+        .unwrap_or_else(|| panic!("an id is a string: {id}"));
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    assert_eq!(lengths, [8, 4, 4, 4, 12], "UUID groups of {text:?}");
+    assert!(
+        groups.iter().all(|g| g
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))),
+        "lower-case hex digits in {text:?}"
     );
 }
 
