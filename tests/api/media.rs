@@ -233,10 +233,17 @@ async fn media_urls_need_a_valid_unexpired_signature() {
     }
     assert_eq!(fetch(&app, &url, &[]).await.0, 403, "expired");
     let again = app
-        .get(&format!("/api/conmediafile/{}/", r.body["id"].as_str().unwrap()), &admin)
+        .get(
+            &format!("/api/conmediafile/{}/", r.body["id"].as_str().unwrap()),
+            &admin,
+        )
         .await;
     let renewed = again.body["file"].as_str().unwrap();
-    assert_eq!(fetch(&app, renewed, &[]).await.0, 200, "a new read signs anew");
+    assert_eq!(
+        fetch(&app, renewed, &[]).await.0,
+        200,
+        "a new read signs anew"
+    );
 }
 
 #[tokio::test]

@@ -226,7 +226,10 @@ async fn concurrent_reviews_keep_the_mean_exact() {
     let mid = matrix["id"].as_str().unwrap();
     assert_eq!(content_rating(&app, &admin, mid).await, (21.0 / 10.0, 10));
     let remaining = app
-        .get(&format!("/api/reviews/?content={mid}&page_size=100"), &admin)
+        .get(
+            &format!("/api/reviews/?content={mid}&page_size=100"),
+            &admin,
+        )
         .await;
     let mut kept: Vec<&str> = remaining.body["results"]
         .as_array()
