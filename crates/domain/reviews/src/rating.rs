@@ -100,7 +100,10 @@ mod tests {
         }
         // Means here are 0 or at least 1/200, so x * 2^80 is an integer.
         let scale = 80 + exponent;
-        assert!((0..=100).contains(&scale), "x = {x} out of the tested range");
+        assert!(
+            (0..=100).contains(&scale),
+            "x = {x} out of the tested range"
+        );
         ((mantissa << scale) * count - (sum << 80)).abs()
     }
 
