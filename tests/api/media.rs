@@ -517,3 +517,164 @@ async fn files_kept_open_between_ranges_stop_serving_once_removed() {
     }
     assert_eq!(served(url).await, [(404, 23), (404, 23)]);
 }
+
+/// SPEC §5 beyond plain ranges: `If-Modified-Since`, unsatisfiable and
+/// multiple ranges, `HEAD` with `Range`, `Range` with `If-None-Match`.
+#[tokio::test]
+async fn conditional_and_unusual_range_requests() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Ran").await;
+    let size = 10_000;
+    let data = bytes(size);
+    let r = upload(&app, &admin, &content, "Film", data.clone(), "film.mp4").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    let (status, headers, _) = fetch(&app, &url, &[]).await;
+    assert_eq!(status, 200);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let modified = headers["last-modified"].to_str().unwrap().to_owned();
+
+    let (status, _, body) = fetch(&app, &url, &[("If-Modified-Since", &modified)]).await;
+    assert_eq!((status, body.len()), (304, 0), "not modified since");
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+    )
+    .await;
+    assert_eq!((status, body.len()), (200, size), "modified since 2001");
+
+    for range in ["bytes=5-1", "bytes=-0", "bytes=10000-"] {
+        let (status, headers, body) = fetch(&app, &url, &[("Range", range)]).await;
+        assert_eq!(status, 416, "{range}");
+        assert_eq!(
+            headers["content-range"],
+            format!("bytes */{size}").as_str(),
+            "{range}"
+        );
+        assert!(body.is_empty(), "{range}");
+    }
+
+    let head = app
+        .client
+        .head(&url)
+        .header("Range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    // RFC 9110 §14.2 defines ranges for GET only: HEAD describes the whole
+    // file (docs/decisions.md, "HEAD with Range").
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-length"], "10000");
+    assert_eq!(head.headers()["accept-ranges"], "bytes");
+    assert!(head.headers().get("content-range").is_none());
+    assert!(head.bytes().await.unwrap().is_empty(), "HEAD has no body");
+
+    // If-None-Match is decided before Range (RFC 9110 §13.2.2).
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("Range", "bytes=0-9"), ("If-None-Match", &etag)],
+    )
+    .await;
+    assert_eq!((status, body.len()), (304, 0));
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("Range", "bytes=0-9"), ("If-None-Match", "\"other\"")],
+    )
+    .await;
+    assert_eq!((status, body), (206, data[..10].to_vec()));
+
+    // Several ranges: the first one only, described by its Content-Range
+    // (docs/decisions.md, "Multi-range requests").
+    let (status, headers, body) = fetch(&app, &url, &[("Range", "bytes=20-29,100-199")]).await;
+    assert_eq!(status, 206);
+    assert_eq!(headers["content-range"], "bytes 20-29/10000");
+    assert_eq!(headers["content-type"], "video/mp4", "not multipart");
+    assert_eq!(body, data[20..30].to_vec());
+}
+
+/// A replaced file is new bytes under a new ETag: a client's cached copy
+/// is not revalidated as current.
+#[tokio::test]
+async fn a_replaced_file_gets_a_new_etag() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Ikiru").await;
+    let first = upload(&app, &admin, &content, "Film", bytes(2000), "film.mp4").await;
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    let (_, headers, _) = fetch(&app, first.body["file"].as_str().unwrap(), &[]).await;
+    let old_etag = headers["etag"].to_str().unwrap().to_owned();
+    // Same size, other bytes: the ETag must not come from the size alone.
+    let new_bytes: Vec<u8> = bytes(2000).iter().map(|b| b ^ 0xff).collect();
+    let replaced = replace(
+        &app,
+        &admin,
+        &id,
+        &content,
+        "Film",
+        new_bytes.clone(),
+        "film.mp4",
+    )
+    .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    let url = replaced.body["file"].as_str().unwrap();
+    let (status, headers, body) = fetch(&app, url, &[("If-None-Match", &old_etag)]).await;
+    assert_eq!(status, 200, "the old ETag does not match the new bytes");
+    assert_eq!(body, new_bytes);
+    assert_ne!(headers["etag"].to_str().unwrap(), old_etag);
+}
+
+/// SPEC §3: deleting a content type deletes its contents and, with them,
+/// their media files (rows and bytes on disk), relations and reviews.
+#[tokio::test]
+async fn deleting_a_type_deletes_its_contents_media_bytes_relations_and_reviews() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Tampopo").await;
+    let other = app.content(&admin, "Ugetsu").await;
+    let media = upload(&app, &admin, &content, "Film", bytes(2000), "film.mp4").await;
+    assert_eq!(media.status, 201, "{}", media.body);
+    let kept = upload(&app, &admin, &other, "Other", bytes(1000), "other.mp4").await;
+    assert_eq!(kept.status, 201, "{}", kept.body);
+    let relation = app
+        .create(
+            &admin,
+            "artconrelation",
+            json!({"artist": content["cast"][0], "content": content["id"], "relation": "Director"}),
+        )
+        .await;
+    let bob = app.signup("bob").await;
+    let review = app
+        .create(
+            &bob.token,
+            "reviews",
+            json!({"content": content["id"], "title": "t", "review": "r", "rating": 5}),
+        )
+        .await;
+    assert_eq!(app.media_files_on_disk().len(), 2);
+
+    let kind = content["type"].as_str().unwrap();
+    let deleted = app.delete(&format!("/api/contype/{kind}/"), &admin).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    for path in [
+        format!("/api/contents/{}/", content["id"].as_str().unwrap()),
+        format!("/api/conmediafile/{}/", media.body["id"].as_str().unwrap()),
+        format!("/api/artconrelation/{}/", relation["id"].as_str().unwrap()),
+        format!("/api/reviews/{}/", review["id"].as_str().unwrap()),
+    ] {
+        assert_eq!(app.get(&path, &admin).await.status, 404, "{path}");
+    }
+    let on_disk = app.media_files_on_disk();
+    assert_eq!(
+        on_disk.len(),
+        1,
+        "only the other content's file: {on_disk:?}"
+    );
+    let (status, _, _) = fetch(&app, media.body["file"].as_str().unwrap(), &[]).await;
+    assert_eq!(status, 404, "the deleted file is not served");
+    let (status, _, _) = fetch(&app, kept.body["file"].as_str().unwrap(), &[]).await;
+    assert_eq!(status, 200, "another type's media stay");
+}
