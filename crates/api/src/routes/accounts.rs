@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/user/me/")
             .route(web::get().to(me))
+            .route(web::head().to(me))
             .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
     )
     .service(

@@ -28,11 +28,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/catalog/")
             .route(web::get().to(catalog_list))
+            .route(web::head().to(catalog_list))
             .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
     )
     .service(
         web::resource("/api/catalog/{id}/")
             .route(web::get().to(catalog_detail))
+            .route(web::head().to(catalog_detail))
             .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
     );
 }

@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/")
             .route(web::get().to(root))
+            .route(web::head().to(root))
             .default_service(web::to(super::method_not_allowed("GET, HEAD, OPTIONS"))),
     );
 }
