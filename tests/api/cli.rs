@@ -206,3 +206,62 @@ async fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
         );
     }
 }
+
+/// README: `mstream changepassword USERNAME` sets the password and revokes
+/// every token of the user — seen at once by a server that does not cache
+/// tokens (`auth.token_cache_ms = 0`; the cache's window is documented).
+#[tokio::test]
+async fn changepassword_sets_the_password_and_revokes_every_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::new(dir.path(), "cli.sqlite3");
+    let url = db.url.clone();
+    let app = spawn_app_with(move |s| {
+        s.database.url = url;
+        s.auth.token_cache_ms = 0;
+    })
+    .await;
+    let bob = app.signup("bob").await;
+    let login = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.send(
+                reqwest::Method::POST,
+                "/user/login/",
+                None,
+                Some(&json!({"username": "bob", "password": password})),
+            )
+            .await
+        }
+    };
+    let second = login("Correct-horse-9").await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for token in [&bob.token, &second] {
+        assert_eq!(app.get("/user/me/", token).await.status, 200);
+    }
+    let unknown = mstream(
+        dir.path(),
+        &db,
+        &["changepassword", "nobody"],
+        &[("MSTREAM_SUPERUSER_PASSWORD", "Brand-new-pass-5")],
+    );
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    let changed = mstream(
+        dir.path(),
+        &db,
+        &["changepassword", "bob"],
+        &[("MSTREAM_SUPERUSER_PASSWORD", "Brand-new-pass-5")],
+    );
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    for token in [&bob.token, &second] {
+        let me = app.get("/user/me/", token).await;
+        assert_eq!(me.status, 401, "a token from before the change");
+        assert_eq!(me.body, json!({"detail": "Invalid token."}));
+    }
+    assert_eq!(login("Correct-horse-9").await.status, 400, "old password");
+    let fresh = login("Brand-new-pass-5").await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    let token = fresh.body["token"].as_str().unwrap();
+    assert_eq!(app.get("/user/me/", token).await.status, 200);
+}
