@@ -252,7 +252,11 @@ async fn head_follows_the_slash_redirect() {
         "the GET's length"
     );
     for path in ["/api/", "/user/me/", "/api/catalog/"] {
-        assert_eq!(head(path.into()).await.status().as_u16(), 200, "HEAD {path}");
+        assert_eq!(
+            head(path.into()).await.status().as_u16(),
+            200,
+            "HEAD {path}"
+        );
     }
     assert!(
         followed.bytes().await.unwrap().is_empty(),
