@@ -327,3 +327,30 @@ async fn every_create_has_a_location_that_reads_it_back() {
         );
     }
 }
+
+/// SPEC §1: a 500 carries only `{"detail": "Internal server error."}`; the
+/// cause stays in the server's log. (`/_fault/` exists in test builds only:
+/// the `fault-injection` feature of mstream-api.)
+#[tokio::test]
+async fn a_500_shows_only_internal_server_error() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/_fault/")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 500);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "the id to find the cause by"
+    );
+    let headers = format!("{:?}", response.headers());
+    let body = response.text().await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        json!({"detail": "Internal server error."})
+    );
+    for leak in ["injected", "password_hash", "users", "/srv/"] {
+        assert!(
+            !body.contains(leak) && !headers.contains(leak),
+            "{leak}: {body} {headers}"
+        );
+    }
+}

@@ -26,6 +26,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
     media::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
+    #[cfg(feature = "fault-injection")]
+    cfg.service(resource("/_fault/").route(web::get().to(fault)));
+}
+
+/// `GET /_fault/`, in test builds only (feature `fault-injection`): fails
+/// as an unexpected internal error does, with a cause that must stay in
+/// the server's log.
+#[cfg(feature = "fault-injection")]
+async fn fault() -> Result<HttpResponse, ApiError> {
+    Err(mstream_service::ServiceError::Internal(
+        "injected fault: relation \"users\" column password_hash at /srv/mstream/data".into(),
+    )
+    .into())
 }
 
 thread_local! {
