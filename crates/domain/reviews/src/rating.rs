@@ -95,10 +95,8 @@ mod tests {
         } else {
             (fraction | (1 << 52), raw_exponent - 1075)
         };
-        if mantissa == 0 {
-            return (sum << 80).abs();
-        }
-        // Means here are 0 or at least 1/200, so x * 2^80 is an integer.
+        // The doubles compared here are at least 1/256 (2^-8), so x * 2^80
+        // is an integer.
         let scale = 80 + exponent;
         assert!(
             (0..=100).contains(&scale),
@@ -138,14 +136,16 @@ mod tests {
             // the raw ratings, compared as exact rationals.
             let sum: i128 = ratings.iter().map(|r| i128::from(r.get())).sum();
             let count = ratings.len() as i128;
-            if count == 0 {
+            if sum == 0 {
+                // No ratings, or only zeros: exactly 0.0.
                 prop_assert_eq!(mean, 0.0);
             } else {
+                // sum / count >= 1/199 here, so the mean and both of its
+                // neighbours are normal doubles of at least 1/256.
+                prop_assert!(mean >= 1.0 / 256.0, "mean {} for {}/{}", mean, sum, count);
                 let error = |x: f64| distance_to_ratio(x, sum, count);
                 prop_assert!(error(mean) <= error(next_toward(mean, f64::INFINITY)));
-                if mean > 0.0 {
-                    prop_assert!(error(mean) <= error(next_toward(mean, 0.0)));
-                }
+                prop_assert!(error(mean) <= error(next_toward(mean, 0.0)));
             }
         }
 
