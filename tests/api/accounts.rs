@@ -308,14 +308,7 @@ async fn no_response_shows_a_password_hash_or_a_token() {
     let admin = app.admin().await;
     let alice = app.signup("alice").await;
     let bob = app.signup("bob").await;
-    let second = app
-        .send(
-            Method::POST,
-            "/user/login/",
-            None,
-            Some(&json!({"username": "bob", "password": "Correct-horse-9"})),
-        )
-        .await;
+    let second = app.login("bob", "Correct-horse-9").await;
     assert_eq!(second.status, 200);
     let bob_again = second.body["token"].as_str().unwrap().to_owned();
     let secrets = Secrets {

@@ -221,18 +221,7 @@ async fn changepassword_sets_the_password_and_revokes_every_token() {
     })
     .await;
     let bob = app.signup("bob").await;
-    let login = |password: &'static str| {
-        let app = &app;
-        async move {
-            app.send(
-                reqwest::Method::POST,
-                "/user/login/",
-                None,
-                Some(&json!({"username": "bob", "password": password})),
-            )
-            .await
-        }
-    };
+    let login = |password: &'static str| app.login("bob", password);
     let second = login("Correct-horse-9").await.body["token"]
         .as_str()
         .unwrap()

@@ -397,3 +397,12 @@ impl TestDatabase {
         self._database.is_none()
     }
 }
+
+impl TestApp {
+    /// `POST /user/login/` with a JSON body.
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.send(Method::POST, "/user/login/", None, Some(&body))
+            .await
+    }
+}
