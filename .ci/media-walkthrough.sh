@@ -9,7 +9,7 @@
 #      subscribe them: the catalog detail now gives a signed stream URL;
 #   4. play that URL in a <video> in headless Chromium, seek to 90 % of the
 #      duration, and require a decoded frame there (readyState >= 2);
-#   5. report what /metrics counted (upload and stream bytes).
+#   5. require that /metrics counted the upload's and the stream's bytes.
 #
 # Usage: .ci/media-walkthrough.sh [SIZE_MIB]
 # Environment: MSTREAM_BIN (use a release build for 2 GiB:
@@ -35,6 +35,12 @@ export MSTREAM__MEDIA__MAX_UPLOAD_BYTES=$(((size_mib + 64) * 1024 * 1024))
 start_mstream
 say() { printf '\n--- %s\n' "$*"; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+fail() { echo "media-walkthrough.sh: $*" >&2; server_log; exit 1; }
+metric() { # NAME: its unlabelled sample in /metrics, 0 while it is absent
+    curl -fsS "$base/metrics" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'
+}
+uploaded_before=$(metric mstream_upload_bytes_total)
+streamed_before=$(metric mstream_stream_bytes_total)
 api() { # METHOD PATH TOKEN [JSON]
     curl -fsS -X "$1" -H "Authorization: Token $3" -H 'Content-Type: application/json' \
         ${4:+-d "$4"} "$base$2"
@@ -71,15 +77,19 @@ viewer=$(curl -fsS "$base/user/signup/" -d username=viewer -d email=viewer@examp
     -d password=Walk-through-9 -d confirm_password=Walk-through-9 | json 'd["token"]')
 viewer_id=$(api GET /user/me/ "$viewer" | json 'd["id"]')
 api GET "/api/catalog/?search=big+test" "$viewer" | json '"catalog: %s match, %s" % (d["count"], d["results"][0]["name"])'
-api GET "/api/catalog/$content/" "$viewer" | json '"before subscribing: stream_url = %s" % d["media"][0]["stream_url"]'
+before=$(api GET "/api/catalog/$content/" "$viewer" | json 'd["media"][0]["stream_url"]')
+echo "before subscribing: stream_url = $before"
+[[ "$before" == None ]] || fail "a viewer without a subscription got a stream URL: $before"
 plan=$(api POST /api/submodels/ "$token" '{"name": "Premium"}' | json 'd["id"]')
 api POST /api/submap/ "$token" "{\"user\": \"$viewer_id\", \"plan\": \"$plan\"}" >/dev/null
 url=$(api GET "/api/catalog/$content/" "$viewer" | json 'd["media"][0]["stream_url"]')
 echo "after subscribing: stream_url = ${url%%\?*}?expires=…&signature=…"
 [[ "$url" == *"signature="* ]] || { echo "no signed stream URL" >&2; exit 1; }
-middle=$(( $(json 'd["size"]' <"$work/uploaded.json") / 2 ))
-curl -fsS -o /dev/null -r "$middle-$((middle + 65535))" \
-    -w "64 KiB range at byte $middle: %{http_code}, %{size_download} bytes\n" "$url"
+size=$(json 'd["size"]' <"$work/uploaded.json")
+middle=$((size / 2))
+range=$(curl -fsS -o /dev/null -r "$middle-$((middle + 65535))" -w '%{http_code} %{size_download}' "$url")
+echo "64 KiB range at byte $middle: $range (status, bytes)"
+[[ "$range" == "206 65536" ]] || fail "a 64 KiB range must be 206 with 65536 bytes, got: $range"
 
 say "4. play and seek in headless Chromium"
 cat >"$work/player.html" <<HTML
@@ -118,6 +128,12 @@ echo "player: $title"
 [[ "$title" == seeked* ]] || { echo "the video did not play and seek" >&2; server_log; exit 1; }
 
 say "5. what /metrics counted"
-curl -fsS "$base/metrics" | grep -E '^mstream_(upload|stream)_bytes_total'
+uploaded=$(python3 -c "print(int($(metric mstream_upload_bytes_total) - $uploaded_before))")
+streamed=$(python3 -c "print(int($(metric mstream_stream_bytes_total) - $streamed_before))")
+echo "upload bytes counted: $uploaded (file: $size); stream bytes counted: $streamed"
+# Multipart framing adds a little to the upload; the stream is at least the
+# 64 KiB range plus what Chromium fetched to play and seek.
+[[ "$uploaded" -ge "$size" ]] || fail "mstream_upload_bytes_total moved by $uploaded, less than the $size bytes uploaded"
+[[ "$streamed" -gt 65536 ]] || fail "mstream_stream_bytes_total moved by $streamed, not past the 64 KiB range and the playback"
 echo
 echo "media-walkthrough.sh: ${size_mib} MiB uploaded, hash matched, browsed, played and seeked"

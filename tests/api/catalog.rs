@@ -623,3 +623,178 @@ async fn a_repeated_read_is_reused_until_anything_is_written() {
         "a create is listed at once"
     );
 }
+
+/// `GET path` as `token`: its status.
+async fn status_of(app: &TestApp, path: &str, token: &str) -> u16 {
+    app.get(path, token).await.status
+}
+
+/// SPEC §3: deleting a content deletes its relations and reviews (and the
+/// ratings they fed are gone with it).
+#[tokio::test]
+async fn deleting_a_content_deletes_its_relations_and_reviews() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let doomed = app.content(&admin, "Heat").await;
+    let kept = app.content(&admin, "Ronin").await;
+    let bob = app.signup("bob").await;
+    let mut relations = Vec::new();
+    let mut reviews = Vec::new();
+    for content in [&doomed, &kept] {
+        let relation = app
+            .create(
+                &admin,
+                "artconrelation",
+                json!({"artist": content["cast"][0], "content": content["id"], "relation": "Actor"}),
+            )
+            .await;
+        relations.push(format!(
+            "/api/artconrelation/{}/",
+            relation["id"].as_str().unwrap()
+        ));
+        let review = app
+            .create(
+                &bob.token,
+                "reviews",
+                json!({"content": content["id"], "title": "t", "review": "r", "rating": 4}),
+            )
+            .await;
+        reviews.push(format!("/api/reviews/{}/", review["id"].as_str().unwrap()));
+    }
+    let did = doomed["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/contents/{did}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        status_of(&app, &relations[0], &admin).await,
+        404,
+        "its relation"
+    );
+    assert_eq!(
+        status_of(&app, &reviews[0], &admin).await,
+        404,
+        "its review"
+    );
+    assert_eq!(
+        status_of(&app, &relations[1], &admin).await,
+        200,
+        "another's relation"
+    );
+    assert_eq!(
+        status_of(&app, &reviews[1], &admin).await,
+        200,
+        "another's review"
+    );
+    assert_eq!(
+        app.get(&format!("/api/reviews/?content={did}"), &admin)
+            .await
+            .body["count"],
+        0
+    );
+    let artist = doomed["cast"][0].as_str().unwrap();
+    let credits = app.get(&format!("/api/artists/{artist}/"), &admin).await;
+    assert_eq!(credits.body["credits"], json!([]), "no credit names it");
+}
+
+/// SPEC §3: deleting a user deletes its subscription (and only its own).
+#[tokio::test]
+async fn deleting_a_user_deletes_its_subscription() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let bob = app.signup("bob").await;
+    let carol = app.signup("carol").await;
+    let plan = app
+        .create(&admin, "submodels", json!({"name": "Premium"}))
+        .await;
+    let mut subs = Vec::new();
+    for user in [&bob, &carol] {
+        let sub = app
+            .create(
+                &admin,
+                "submap",
+                json!({"user": user.id, "plan": plan["id"]}),
+            )
+            .await;
+        subs.push(format!("/api/submap/{}/", sub["id"].as_str().unwrap()));
+    }
+    assert_eq!(app.delete("/user/delete/", &bob.token).await.status, 204);
+    assert_eq!(status_of(&app, &subs[0], &admin).await, 404);
+    assert_eq!(status_of(&app, &subs[1], &admin).await, 200);
+    let left = app.get("/api/submap/", &admin).await;
+    assert_eq!(left.body["count"], 1);
+    assert_eq!(left.body["results"][0]["user_user"], "carol");
+}
+
+/// SPEC §3: a genre's and a tag's `content` lists the names of their
+/// contents, and follows links, renames and deletes.
+#[tokio::test]
+async fn genres_and_tags_list_their_contents_by_name() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let heat = app.content(&admin, "Heat").await;
+    let genre = heat["genre"][0].as_str().unwrap().to_owned();
+    let tag = heat["parental_control_tags"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ronin = app
+        .create(
+            &admin,
+            "contents",
+            json!({
+                "name": "Ronin", "about": "x", "genre": [genre], "cast": heat["cast"],
+                "parental_control_tags": [tag], "type": heat["type"],
+            }),
+        )
+        .await;
+    let listed = |resource: &'static str, id: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let mut names: Vec<String> = app
+                .get(&format!("/api/{resource}/{id}/"), &admin)
+                .await
+                .body["content"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap().to_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(listed("genre", genre.clone()).await, ["Heat", "Ronin"]);
+    assert_eq!(listed("parcontag", tag.clone()).await, ["Heat", "Ronin"]);
+    let rid = ronin["id"].as_str().unwrap();
+    let renamed = app
+        .patch(
+            &format!("/api/contents/{rid}/"),
+            &admin,
+            json!({"name": "Ronin (1998)"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(
+        listed("genre", genre.clone()).await,
+        ["Heat", "Ronin (1998)"]
+    );
+    let hid = heat["id"].as_str().unwrap();
+    assert_eq!(
+        app.delete(&format!("/api/contents/{hid}/"), &admin)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(listed("genre", genre.clone()).await, ["Ronin (1998)"]);
+    assert_eq!(listed("parcontag", tag.clone()).await, ["Ronin (1998)"]);
+    let page = app.get(&format!("/api/genre/?id={genre}"), &admin).await;
+    assert_eq!(
+        page.body["results"][0]["content"],
+        json!(["Ronin (1998)"]),
+        "in lists too"
+    );
+}

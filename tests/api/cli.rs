@@ -4,18 +4,21 @@ use std::process::{Command, Output};
 
 use serde_json::json;
 
-use crate::helpers::spawn_app_with;
+use crate::helpers::{spawn_app_with, TestDatabase};
 
-fn mstream(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+/// Runs the binary in `dir` on `database` (the suite's kind of database).
+fn mstream(
+    dir: &std::path::Path,
+    database: &TestDatabase,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mstream"));
     command
         .args(args)
         .current_dir(dir)
         .env_remove("MSTREAM_TEST_DATABASE_URL")
-        .env(
-            "MSTREAM__DATABASE__URL",
-            format!("sqlite://{}/cli.sqlite3", dir.display()),
-        )
+        .env("MSTREAM__DATABASE__URL", &database.url)
         .env("MSTREAM__AUTH__BCRYPT_COST", "4")
         .env("RUST_LOG", "warn");
     for (key, value) in env {
@@ -31,7 +34,8 @@ fn stderr(output: &Output) -> String {
 #[tokio::test]
 async fn createsuperuser_noinput_makes_an_admin_who_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
-    let migrated = mstream(dir.path(), &["migrate"], &[]);
+    let db = TestDatabase::new(dir.path(), "cli.sqlite3");
+    let migrated = mstream(dir.path(), &db, &["migrate"], &[]);
     assert!(migrated.status.success(), "{}", stderr(&migrated));
     assert!(String::from_utf8_lossy(&migrated.stdout).contains("up to date"));
     let args = [
@@ -44,6 +48,7 @@ async fn createsuperuser_noinput_makes_an_admin_who_can_sign_in() {
     ];
     let weak = mstream(
         dir.path(),
+        &db,
         &args,
         &[("MSTREAM_SUPERUSER_PASSWORD", "12345678")],
     );
@@ -53,7 +58,7 @@ async fn createsuperuser_noinput_makes_an_admin_who_can_sign_in() {
         "{}",
         stderr(&weak)
     );
-    let missing = mstream(dir.path(), &args, &[]);
+    let missing = mstream(dir.path(), &db, &args, &[]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(
         stderr(&missing).contains("MSTREAM_SUPERUSER_PASSWORD"),
@@ -62,12 +67,14 @@ async fn createsuperuser_noinput_makes_an_admin_who_can_sign_in() {
     );
     let made = mstream(
         dir.path(),
+        &db,
         &args,
         &[("MSTREAM_SUPERUSER_PASSWORD", "Root-pass-2026")],
     );
     assert!(made.status.success(), "{}", stderr(&made));
     let again = mstream(
         dir.path(),
+        &db,
         &args,
         &[("MSTREAM_SUPERUSER_PASSWORD", "Root-pass-2026")],
     );
@@ -78,7 +85,7 @@ async fn createsuperuser_noinput_makes_an_admin_who_can_sign_in() {
         stderr(&again)
     );
 
-    let url = format!("sqlite://{}/cli.sqlite3", dir.path().display());
+    let url = db.url.clone();
     let app = spawn_app_with(move |s| s.database.url = url).await;
     let login = app
         .send(
@@ -98,12 +105,13 @@ async fn createsuperuser_noinput_makes_an_admin_who_can_sign_in() {
 #[test]
 fn bad_configuration_is_one_line_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::new(dir.path(), "cli.sqlite3");
     for (key, value) in [
         ("MSTREAM__DATABASE__URL", "mysql://nope"),
         ("MSTREAM__SERVER__PORT", "99999"),
         ("MSTREAM__AUTH__BCRYPT_COST", "99"),
     ] {
-        let output = mstream(dir.path(), &["migrate"], &[(key, value)]);
+        let output = mstream(dir.path(), &db, &["migrate"], &[(key, value)]);
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -114,7 +122,12 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
         assert_eq!(text.trim_end().lines().count(), 1, "{text}");
         assert!(text.starts_with("mstream: configuration error:"), "{text}");
     }
-    let production = mstream(dir.path(), &["migrate"], &[("MSTREAM_ENV", "production")]);
+    let production = mstream(
+        dir.path(),
+        &db,
+        &["migrate"],
+        &[("MSTREAM_ENV", "production")],
+    );
     assert_eq!(production.status.code(), Some(2));
     assert!(
         stderr(&production).contains("secret key"),
@@ -123,6 +136,7 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
     );
     let with_dsk = mstream(
         dir.path(),
+        &db,
         &["migrate"],
         &[("MSTREAM_ENV", "production"), ("DSK", "compat-key")],
     );
@@ -133,10 +147,11 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
     );
 }
 
-#[test]
-fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
+#[tokio::test]
+async fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::new(dir.path(), "serve.sqlite3");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -146,10 +161,7 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
         .arg("serve")
         .current_dir(dir.path())
         .env_remove("MSTREAM_TEST_DATABASE_URL")
-        .env(
-            "MSTREAM__DATABASE__URL",
-            format!("sqlite://{}/serve.sqlite3", dir.path().display()),
-        )
+        .env("MSTREAM__DATABASE__URL", &db.url)
         .env("MSTREAM__SERVER__PORT", port.to_string())
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
@@ -169,21 +181,76 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
         log.contains("throwaway"),
         "development without a key warns: {log}"
     );
-    let health = std::process::Command::new("curl")
-        .args(["-s", &format!("http://127.0.0.1:{port}/readyz")])
-        .output();
-    if let Ok(health) = health {
-        assert!(String::from_utf8_lossy(&health.stdout).contains("ok"));
-    }
+    // Keep draining stderr so the server never blocks on a full pipe.
+    let drain = std::thread::spawn(move || lines.for_each(drop));
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+        .await
+        .unwrap();
+    assert_eq!(ready.status().as_u16(), 200, "migrated and ready");
+    let me = reqwest::get(format!("http://127.0.0.1:{port}/user/me/"))
+        .await
+        .unwrap();
+    assert_eq!(me.status().as_u16(), 401, "the schema is in place");
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let status = child.wait().unwrap();
+    drain.join().unwrap();
     assert!(status.success(), "graceful stop exits 0: {status:?}");
-    assert!(
-        dir.path().join("serve.sqlite3").exists(),
-        "the database was created"
+    if db.is_sqlite() {
+        assert!(
+            dir.path().join("serve.sqlite3").exists(),
+            "the database was created"
+        );
+    }
+}
+
+/// README: `mstream changepassword USERNAME` sets the password and revokes
+/// every token of the user — seen at once by a server that does not cache
+/// tokens (`auth.token_cache_ms = 0`; the cache's window is documented).
+#[tokio::test]
+async fn changepassword_sets_the_password_and_revokes_every_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::new(dir.path(), "cli.sqlite3");
+    let url = db.url.clone();
+    let app = spawn_app_with(move |s| {
+        s.database.url = url;
+        s.auth.token_cache_ms = 0;
+    })
+    .await;
+    let bob = app.signup("bob").await;
+    let login = |password: &'static str| app.login("bob", password);
+    let second = login("Correct-horse-9").await.body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for token in [&bob.token, &second] {
+        assert_eq!(app.get("/user/me/", token).await.status, 200);
+    }
+    let unknown = mstream(
+        dir.path(),
+        &db,
+        &["changepassword", "nobody"],
+        &[("MSTREAM_SUPERUSER_PASSWORD", "Brand-new-pass-5")],
     );
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    let changed = mstream(
+        dir.path(),
+        &db,
+        &["changepassword", "bob"],
+        &[("MSTREAM_SUPERUSER_PASSWORD", "Brand-new-pass-5")],
+    );
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    for token in [&bob.token, &second] {
+        let me = app.get("/user/me/", token).await;
+        assert_eq!(me.status, 401, "a token from before the change");
+        assert_eq!(me.body, json!({"detail": "Invalid token."}));
+    }
+    assert_eq!(login("Correct-horse-9").await.status, 400, "old password");
+    let fresh = login("Brand-new-pass-5").await;
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    let token = fresh.body["token"].as_str().unwrap();
+    assert_eq!(app.get("/user/me/", token).await.status, 200);
 }

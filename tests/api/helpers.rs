@@ -477,3 +477,48 @@ pub async fn reply(response: reqwest::Response) -> Reply {
         body,
     }
 }
+
+/// A database for a test that also runs the `mstream` binary or several
+/// applications over the same data: a fresh PostgreSQL database (dropped
+/// with this value) when the suite was given `MSTREAM_TEST_DATABASE_URL`,
+/// else an SQLite file `name` in `dir`.
+pub struct TestDatabase {
+    pub url: String,
+    _database: Option<PgDatabase>,
+}
+
+impl TestDatabase {
+    pub fn new(dir: &std::path::Path, name: &str) -> Self {
+        match std::env::var("MSTREAM_TEST_DATABASE_URL") {
+            Ok(admin_url) if admin_url.starts_with("postgres") => {
+                let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin_url)
+                    .expect("PostgreSQL for tests reachable");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                Self {
+                    url: with_database(&admin_url, &name),
+                    _database: Some(PgDatabase { admin_url, name }),
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}/{name}", dir.display()),
+                _database: None,
+            },
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self._database.is_none()
+    }
+}
+
+impl TestApp {
+    /// `POST /user/login/` with a JSON body.
+    pub async fn login(&self, username: &str, password: &str) -> Reply {
+        let body = serde_json::json!({"username": username, "password": password});
+        self.send(Method::POST, "/user/login/", None, Some(&body))
+            .await
+    }
+}

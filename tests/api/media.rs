@@ -193,29 +193,57 @@ async fn every_kind_of_range_returns_exactly_the_right_bytes() {
     assert_eq!(headers["content-range"], format!("bytes */{size}").as_str());
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The server's own expiry, through time: URLs signed with a configured
+/// lifetime of 2 s work until it has passed and are refused after.
 #[tokio::test]
 async fn media_urls_need_a_valid_unexpired_signature() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.media.url_ttl_secs = 2).await;
     let admin = app.admin().await;
     let content = app.content(&admin, "Speed").await;
+    let signed_after = unix_now();
     let r = upload(&app, &admin, &content, "Clip", bytes(1000), "clip.webm").await;
     let url = r.body["file"].as_str().unwrap().to_owned();
-    let (bare, _) = url.split_once('?').unwrap();
+    let (bare, query) = url.split_once('?').unwrap();
     assert_eq!(fetch(&app, bare, &[]).await.0, 403);
     let flipped = if url.ends_with('0') { '1' } else { '0' };
     let tampered = format!("{}{flipped}", &url[..url.len() - 1]);
     assert_eq!(fetch(&app, &tampered, &[]).await.0, 403);
-    let stored = bare.split_once("/content/").unwrap().1;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    let expires: u64 = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("expires="))
         .unwrap()
-        .as_secs();
-    let expired =
-        mstream_service::media::Signer::new("test-secret-key", 0, false).query(stored, now - 10);
-    assert_eq!(fetch(&app, &format!("{bare}?{expired}"), &[]).await.0, 403);
-    let fresh =
-        mstream_service::media::Signer::new("test-secret-key", 60, false).query(stored, now);
-    assert_eq!(fetch(&app, &format!("{bare}?{fresh}"), &[]).await.0, 200);
+        .parse()
+        .unwrap();
+    assert!(
+        (signed_after + 2..=unix_now() + 2).contains(&expires),
+        "the configured lifetime: expires={expires}, signed after {signed_after}"
+    );
+    assert_eq!(fetch(&app, &url, &[]).await.0, 200, "within its lifetime");
+    // Wait out the lifetime (about 2 s): the expiry is decided by the
+    // server's clock, which this test cannot move.
+    while unix_now() <= expires {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(fetch(&app, &url, &[]).await.0, 403, "expired");
+    let again = app
+        .get(
+            &format!("/api/conmediafile/{}/", r.body["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    let renewed = again.body["file"].as_str().unwrap();
+    assert_eq!(
+        fetch(&app, renewed, &[]).await.0,
+        200,
+        "a new read signs anew"
+    );
 }
 
 #[tokio::test]
@@ -488,4 +516,185 @@ async fn files_kept_open_between_ranges_stop_serving_once_removed() {
         std::fs::remove_file(file).unwrap();
     }
     assert_eq!(served(url).await, [(404, 23), (404, 23)]);
+}
+
+/// The 24-byte `ftyp` box that opens an ISO MP4 file: what a sniffer
+/// recognises as video/mp4.
+const MP4_HEADER: [u8; 24] = *b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2";
+
+/// `n` bytes that start as an MP4 file does, then filler.
+fn mp4(n: usize) -> Vec<u8> {
+    let mut data = MP4_HEADER.to_vec();
+    data.extend(bytes(n - MP4_HEADER.len()));
+    data
+}
+
+/// SPEC §5 beyond plain ranges: `If-Modified-Since`, unsatisfiable and
+/// multiple ranges, `HEAD` with `Range`, `Range` with `If-None-Match`.
+#[tokio::test]
+async fn conditional_and_unusual_range_requests() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Ran").await;
+    let size = 10_000;
+    let data = mp4(size);
+    let r = upload(&app, &admin, &content, "Film", data.clone(), "film.mp4").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    let (status, headers, _) = fetch(&app, &url, &[]).await;
+    assert_eq!(status, 200);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let modified = headers["last-modified"].to_str().unwrap().to_owned();
+
+    let (status, _, body) = fetch(&app, &url, &[("If-Modified-Since", &modified)]).await;
+    assert_eq!((status, body.len()), (304, 0), "not modified since");
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+    )
+    .await;
+    assert_eq!((status, body.len()), (200, size), "modified since 2001");
+
+    for range in ["bytes=5-1", "bytes=-0", "bytes=10000-"] {
+        let (status, headers, body) = fetch(&app, &url, &[("Range", range)]).await;
+        assert_eq!(status, 416, "{range}");
+        assert_eq!(
+            headers["content-range"],
+            format!("bytes */{size}").as_str(),
+            "{range}"
+        );
+        assert!(body.is_empty(), "{range}");
+    }
+
+    let head = app
+        .client
+        .head(&url)
+        .header("Range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    // RFC 9110 §14.2 defines ranges for GET only: HEAD describes the whole
+    // file (docs/decisions.md, "HEAD with Range").
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(head.headers()["content-length"], "10000");
+    assert_eq!(head.headers()["accept-ranges"], "bytes");
+    assert!(head.headers().get("content-range").is_none());
+    assert!(head.bytes().await.unwrap().is_empty(), "HEAD has no body");
+
+    // If-None-Match is decided before Range (RFC 9110 §13.2.2).
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("Range", "bytes=0-9"), ("If-None-Match", &etag)],
+    )
+    .await;
+    assert_eq!((status, body.len()), (304, 0));
+    let (status, _, body) = fetch(
+        &app,
+        &url,
+        &[("Range", "bytes=0-9"), ("If-None-Match", "\"other\"")],
+    )
+    .await;
+    assert_eq!((status, body), (206, data[..10].to_vec()));
+
+    // Several ranges: the first one only, described by its Content-Range
+    // (docs/decisions.md, "Multi-range requests").
+    let (status, headers, body) = fetch(&app, &url, &[("Range", "bytes=20-29,100-199")]).await;
+    assert_eq!(status, 206);
+    assert_eq!(headers["content-range"], "bytes 20-29/10000");
+    assert_eq!(headers["content-type"], "video/mp4", "not multipart");
+    assert_eq!(body, data[20..30].to_vec());
+}
+
+/// A replaced file is new bytes under a new ETag: a client's cached copy
+/// is not revalidated as current.
+#[tokio::test]
+async fn a_replaced_file_gets_a_new_etag() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Ikiru").await;
+    let first = upload(&app, &admin, &content, "Film", mp4(2000), "film.mp4").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let id = first.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        first.header("location"),
+        Some(format!("{}/api/conmediafile/{id}/", app.base).as_str()),
+        "a created media file's Location"
+    );
+    let (_, headers, _) = fetch(&app, first.body["file"].as_str().unwrap(), &[]).await;
+    let old_etag = headers["etag"].to_str().unwrap().to_owned();
+    // Same size, other bytes: the ETag must not come from the size alone.
+    let mut new_bytes = mp4(2000);
+    for b in &mut new_bytes[MP4_HEADER.len()..] {
+        *b ^= 0xff;
+    }
+    let replaced = replace(
+        &app,
+        &admin,
+        &id,
+        &content,
+        "Film",
+        new_bytes.clone(),
+        "film.mp4",
+    )
+    .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    let url = replaced.body["file"].as_str().unwrap();
+    let (status, headers, body) = fetch(&app, url, &[("If-None-Match", &old_etag)]).await;
+    assert_eq!(status, 200, "the old ETag does not match the new bytes");
+    assert_eq!(body, new_bytes);
+    assert_ne!(headers["etag"].to_str().unwrap(), old_etag);
+}
+
+/// SPEC §3: deleting a content type deletes its contents and, with them,
+/// their media files (rows and bytes on disk), relations and reviews.
+#[tokio::test]
+async fn deleting_a_type_deletes_its_contents_media_bytes_relations_and_reviews() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Tampopo").await;
+    let other = app.content(&admin, "Ugetsu").await;
+    let media = upload(&app, &admin, &content, "Film", mp4(2000), "film.mp4").await;
+    assert_eq!(media.status, 201, "{}", media.body);
+    let kept = upload(&app, &admin, &other, "Other", mp4(1000), "other.mp4").await;
+    assert_eq!(kept.status, 201, "{}", kept.body);
+    let relation = app
+        .create(
+            &admin,
+            "artconrelation",
+            json!({"artist": content["cast"][0], "content": content["id"], "relation": "Director"}),
+        )
+        .await;
+    let bob = app.signup("bob").await;
+    let review = app
+        .create(
+            &bob.token,
+            "reviews",
+            json!({"content": content["id"], "title": "t", "review": "r", "rating": 5}),
+        )
+        .await;
+    assert_eq!(app.media_files_on_disk().len(), 2);
+
+    let kind = content["type"].as_str().unwrap();
+    let deleted = app.delete(&format!("/api/contype/{kind}/"), &admin).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    for path in [
+        format!("/api/contents/{}/", content["id"].as_str().unwrap()),
+        format!("/api/conmediafile/{}/", media.body["id"].as_str().unwrap()),
+        format!("/api/artconrelation/{}/", relation["id"].as_str().unwrap()),
+        format!("/api/reviews/{}/", review["id"].as_str().unwrap()),
+    ] {
+        assert_eq!(app.get(&path, &admin).await.status, 404, "{path}");
+    }
+    let on_disk = app.media_files_on_disk();
+    assert_eq!(
+        on_disk.len(),
+        1,
+        "only the other content's file: {on_disk:?}"
+    );
+    let (status, _, _) = fetch(&app, media.body["file"].as_str().unwrap(), &[]).await;
+    assert_eq!(status, 404, "the deleted file is not served");
+    let (status, _, _) = fetch(&app, kept.body["file"].as_str().unwrap(), &[]).await;
+    assert_eq!(status, 200, "another type's media stay");
 }

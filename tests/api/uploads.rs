@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::helpers::{spawn_app_with, TestApp};
+use crate::helpers::{spawn_app_with, TestApp, TestDatabase};
 
 const BOUNDARY: &str = "mstream-test-boundary";
 
@@ -186,7 +186,8 @@ fn free_port() -> u16 {
 #[tokio::test]
 async fn a_server_killed_mid_upload_cleans_up_when_it_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}/killed.sqlite3", dir.path().display());
+    let db = TestDatabase::new(dir.path(), "killed.sqlite3");
+    let database = db.url.clone();
     let media = dir.path().join("media");
     let settings = {
         let database = database.clone();

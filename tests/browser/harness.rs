@@ -26,15 +26,6 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 /// The password of every account the browser signs in with.
 pub const PASSWORD: &str = "Admin-pass-77";
 
-/// Whether browser tests were asked for; prints why not otherwise.
-pub fn enabled(test: &str) -> bool {
-    if std::env::var_os("MSTREAM_BROWSER_TESTS").is_some() {
-        return true;
-    }
-    println!("skipping browser test {test}: set MSTREAM_BROWSER_TESTS=1 (needs chromium and chromium-driver; see .ci/browser.sh)");
-    false
-}
-
 /// A running app, a browser session on it, and where screenshots go.
 pub struct Browser {
     pub app: TestApp,

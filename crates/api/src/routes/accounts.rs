@@ -14,27 +14,28 @@ use crate::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let post_only = || method_not_allowed("POST, OPTIONS");
     cfg.service(
-        web::resource("/user/signup/")
+        super::resource("/user/signup/")
             .route(web::post().to(signup))
             .default_service(web::to(post_only())),
     )
     .service(
-        web::resource("/user/login/")
+        super::resource("/user/login/")
             .route(web::post().to(login))
             .default_service(web::to(post_only())),
     )
     .service(
-        web::resource("/user/logout/")
+        super::resource("/user/logout/")
             .route(web::post().to(logout))
             .default_service(web::to(post_only())),
     )
     .service(
-        web::resource("/user/me/")
+        super::resource("/user/me/")
             .route(web::get().to(me))
+            .route(web::head().to(me))
             .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
     )
     .service(
-        web::resource("/user/delete/")
+        super::resource("/user/delete/")
             .route(web::delete().to(delete_account))
             .default_service(web::to(method_not_allowed("DELETE, OPTIONS"))),
     );

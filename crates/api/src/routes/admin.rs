@@ -58,9 +58,9 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Registers the panel's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/", web::get().to(index))
-        .route("/admin/resources.json", web::get().to(resources))
-        .route("/admin/{asset}", web::get().to(asset));
+    super::route(cfg, "/admin/", web::get().to(index));
+    super::route(cfg, "/admin/resources.json", web::get().to(resources));
+    super::route(cfg, "/admin/{asset}", web::get().to(asset));
 }
 
 /// A strong validator for embedded bytes (they only change with the binary).

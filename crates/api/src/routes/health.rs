@@ -7,9 +7,9 @@ use crate::AppState;
 
 /// Registers the probes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+    super::route(cfg, "/healthz", web::get().to(healthz));
+    super::route(cfg, "/readyz", web::get().to(readyz));
+    super::route(cfg, "/metrics", web::get().to(metrics));
 }
 
 async fn healthz() -> HttpResponse {

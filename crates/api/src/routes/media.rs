@@ -20,19 +20,21 @@ use crate::AppState;
 /// `/api/{resource}/` routes, which would otherwise claim `catalog`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/content/{path:.*}")
+        super::resource("/content/{path:.*}")
             .route(web::get().to(stream))
             .route(web::head().to(stream))
             .default_service(web::to(method_not_allowed("GET, HEAD"))),
     )
     .service(
-        web::resource("/api/catalog/")
+        super::resource("/api/catalog/")
             .route(web::get().to(catalog_list))
+            .route(web::head().to(catalog_list))
             .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
     )
     .service(
-        web::resource("/api/catalog/{id}/")
+        super::resource("/api/catalog/{id}/")
             .route(web::get().to(catalog_detail))
+            .route(web::head().to(catalog_detail))
             .default_service(web::to(method_not_allowed("GET, HEAD, OPTIONS"))),
     );
 }

@@ -7,6 +7,8 @@ pub mod media;
 pub mod resources;
 pub mod root;
 
+use std::cell::RefCell;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -24,6 +26,66 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
     media::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
+    #[cfg(feature = "fault-injection")]
+    cfg.service(resource("/_fault/").route(web::get().to(fault)));
+}
+
+/// `GET /_fault/`, in test builds only (feature `fault-injection`): fails
+/// as an unexpected internal error does, with a cause that must stay in
+/// the server's log.
+#[cfg(feature = "fault-injection")]
+async fn fault() -> Result<HttpResponse, ApiError> {
+    Err(mstream_service::ServiceError::Internal(
+        "injected fault: relation \"users\" column password_hash at /srv/mstream/data".into(),
+    )
+    .into())
+}
+
+thread_local! {
+    /// The paths registered so far while [`served`] runs; `None` otherwise,
+    /// so serving records nothing.
+    static LISTING: RefCell<Option<Vec<&'static str>>> = const { RefCell::new(None) };
+}
+
+fn record(path: &'static str) {
+    LISTING.with(|listing| {
+        if let Some(paths) = listing.borrow_mut().as_mut() {
+            paths.push(path);
+        }
+    });
+}
+
+/// `web::resource(path)`, listed by [`served`]. Routes are registered only
+/// through this and [`route`] (clippy's `disallowed-methods` refuses the
+/// actix functions elsewhere), so the listing cannot miss one.
+#[allow(clippy::disallowed_methods)]
+pub fn resource(path: &'static str) -> actix_web::Resource {
+    record(path);
+    web::resource(path)
+}
+
+/// `cfg.route(path, route)`, listed by [`served`].
+#[allow(clippy::disallowed_methods)]
+pub fn route<'a>(
+    cfg: &'a mut web::ServiceConfig,
+    path: &'static str,
+    route: actix_web::Route,
+) -> &'a mut web::ServiceConfig {
+    record(path);
+    cfg.route(path, route)
+}
+
+/// Every path pattern the application serves, in actix's syntax (e.g.
+/// `/api/{resource}/{id}/`), taken from the same registration as
+/// [`configure`] — so a test can hold them against the OpenAPI document.
+/// The Swagger UI under `/api/docs/` is not listed (it serves the document).
+pub fn served() -> Vec<&'static str> {
+    LISTING.with(|listing| *listing.borrow_mut() = Some(Vec::new()));
+    // `App::configure` runs the registration at once; the app is dropped.
+    let _app = actix_web::App::new().configure(|cfg| configure(cfg, crate::openapi::document()));
+    LISTING
+        .with(|listing| listing.borrow_mut().take())
+        .unwrap_or_default()
 }
 
 /// 404 for paths no route matches.

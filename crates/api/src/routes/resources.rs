@@ -42,14 +42,16 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
 /// Registers the resource routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/api/{resource}/")
+        super::resource("/api/{resource}/")
             .route(web::get().to(list))
+            .route(web::head().to(list))
             .route(web::post().to(create))
             .default_service(web::to(method_not_allowed("GET, POST, HEAD, OPTIONS"))),
     )
     .service(
-        web::resource("/api/{resource}/{id}/")
+        super::resource("/api/{resource}/{id}/")
             .route(web::get().to(retrieve))
+            .route(web::head().to(retrieve))
             .route(web::put().to(replace))
             .route(web::patch().to(patch))
             .route(web::delete().to(destroy))

@@ -22,8 +22,9 @@ pub const RESOURCES: [&str; 10] = [
 /// Registers the root.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/api/")
+        super::resource("/api/")
             .route(web::get().to(root))
+            .route(web::head().to(root))
             .default_service(web::to(super::method_not_allowed("GET, HEAD, OPTIONS"))),
     );
 }

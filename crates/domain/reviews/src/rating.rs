@@ -83,6 +83,36 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// `|x - sum/count|` times `count * 2^80` (the same positive factor for
+    /// every `x`, so distances compare), computed exactly in integers.
+    fn distance_to_ratio(x: f64, sum: i128, count: i128) -> i128 {
+        // x = mantissa * 2^exponent exactly, for finite non-negative x.
+        let bits = x.to_bits();
+        let raw_exponent = ((bits >> 52) & 0x7ff) as i32;
+        let fraction = (bits & ((1 << 52) - 1)) as i128;
+        let (mantissa, exponent) = if raw_exponent == 0 {
+            (fraction, -1074)
+        } else {
+            (fraction | (1 << 52), raw_exponent - 1075)
+        };
+        // The doubles compared here are at least 1/256 (2^-8), so x * 2^80
+        // is an integer.
+        let scale = 80 + exponent;
+        assert!(
+            (0..=100).contains(&scale),
+            "x = {x} out of the tested range"
+        );
+        ((mantissa << scale) * count - (sum << 80)).abs()
+    }
+
+    fn next_toward(x: f64, target: f64) -> f64 {
+        if target > x {
+            f64::from_bits(x.to_bits() + 1)
+        } else {
+            f64::from_bits(x.to_bits() - 1)
+        }
+    }
+
     fn rating() -> impl Strategy<Value = Rating> {
         (0i64..=5).prop_map(|v| Rating::new(v).unwrap())
     }
@@ -97,14 +127,26 @@ mod tests {
 
     proptest! {
         #[test]
-        fn mean_is_within_bounds_and_exact(ratings in proptest::collection::vec(rating(), 0..200)) {
+        fn mean_is_the_nearest_double_to_the_exact_mean(
+            ratings in proptest::collection::vec(rating(), 0..200)
+        ) {
             let summary = ratings.iter().fold(RatingSummary::EMPTY, |s, r| s.with(*r));
             let mean = summary.mean();
-            prop_assert!((0.0..=5.0).contains(&mean));
-            let expected = if ratings.is_empty() { 0.0 } else {
-                ratings.iter().map(|r| f64::from(r.get())).sum::<f64>() / ratings.len() as f64
-            };
-            prop_assert!((mean - expected).abs() < 1e-12);
+            // Independent of the code under test: integer sum and count of
+            // the raw ratings, compared as exact rationals.
+            let sum: i128 = ratings.iter().map(|r| i128::from(r.get())).sum();
+            let count = ratings.len() as i128;
+            if sum == 0 {
+                // No ratings, or only zeros: exactly 0.0.
+                prop_assert_eq!(mean, 0.0);
+            } else {
+                // sum / count >= 1/199 here, so the mean and both of its
+                // neighbours are normal doubles of at least 1/256.
+                prop_assert!(mean >= 1.0 / 256.0, "mean {} for {}/{}", mean, sum, count);
+                let error = |x: f64| distance_to_ratio(x, sum, count);
+                prop_assert!(error(mean) <= error(next_toward(mean, f64::INFINITY)));
+                prop_assert!(error(mean) <= error(next_toward(mean, 0.0)));
+            }
         }
 
         #[test]
