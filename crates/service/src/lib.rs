@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod ctx;
 pub mod error;
+pub mod hasher;
 pub mod media;
 pub mod open_files;
 pub mod password;
