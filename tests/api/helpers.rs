@@ -380,15 +380,19 @@ fn filler(n: usize) -> impl Iterator<Item = u8> {
     (0..n).map(|i| (i * 7 % 251) as u8)
 }
 
-/// `n` bytes that sniff as an MP4 video: an `ftyp` box (brand `isom`),
-/// then filler.
-pub fn mp4(n: usize) -> Vec<u8> {
-    let head: &[u8] = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2";
+/// `head`, then filler, `n` bytes in all (at least `min`).
+fn headed(head: &[u8], n: usize, min: usize) -> Vec<u8> {
     head.iter()
         .copied()
         .chain(filler(n))
-        .take(n.max(head.len()))
+        .take(n.max(min).max(head.len()))
         .collect()
+}
+
+/// `n` bytes that sniff as an MP4 video: an `ftyp` box (brand `isom`),
+/// then filler.
+pub fn mp4(n: usize) -> Vec<u8> {
+    headed(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", n, 0)
 }
 
 /// `n` bytes that sniff as a WebM video: an EBML header with doctype
@@ -396,22 +400,14 @@ pub fn mp4(n: usize) -> Vec<u8> {
 /// the first 256).
 pub fn webm(n: usize) -> Vec<u8> {
     let head: &[u8] = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02";
-    head.iter()
-        .copied()
-        .chain(filler(n))
-        .take(n.max(300))
-        .collect()
+    headed(head, n, 300)
 }
 
 /// `n` bytes that sniff as a PNG image: the signature and an IHDR, then
 /// filler.
 pub fn png(n: usize) -> Vec<u8> {
     let head: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00";
-    head.iter()
-        .copied()
-        .chain(filler(n))
-        .take(n.max(head.len()))
-        .collect()
+    headed(head, n, 0)
 }
 
 /// Sends `request` as it is on a new connection to `app` and reads the

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use diesel::{Connection, QueryableByName, RunQueryDsl};
-use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value as Json};
 use tokio::io::AsyncWriteExt;
 
@@ -280,19 +279,7 @@ async fn upload(
     data: Vec<u8>,
     file_name: &str,
 ) -> crate::helpers::Reply {
-    let form = Form::new()
-        .text("name", file_name.to_owned())
-        .text("content", content["id"].as_str().unwrap().to_owned())
-        .part("file", Part::bytes(data).file_name(file_name.to_owned()));
-    let response = app
-        .client
-        .post(app.url("/api/conmediafile/"))
-        .header("Authorization", format!("Token {token}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    reply(response).await
+    crate::media::upload(app, token, content, file_name, data, file_name).await
 }
 
 #[tokio::test]
@@ -469,6 +456,12 @@ async fn a_server_starting_on_a_shared_media_root_spares_uploads_in_flight() {
     assert_eq!(files_under(&root.join("content")).len(), 1);
 }
 
+async fn sign_in(app: &TestApp, username: &str, password: &str) -> crate::helpers::Reply {
+    let body = json!({"username": username, "password": password});
+    app.send(reqwest::Method::POST, "/user/login/", None, Some(&body))
+        .await
+}
+
 #[tokio::test]
 async fn passwords_are_whole_usernames_normalised_and_unknown_names_as_slow() {
     let app = spawn_app_with(|s| s.auth.bcrypt_cost = 5).await;
@@ -484,27 +477,11 @@ async fn passwords_are_whole_usernames_normalised_and_unknown_names_as_slow() {
         .send(reqwest::Method::POST, "/user/signup/", None, Some(&signup))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let login =
-        |username: &str, password: &str| json!({"username": username, "password": password});
     let other = format!("{}-tail-two", &password[..password.len() - 9]);
     assert_eq!(&other[..72], &password[..72]);
-    let r = app
-        .send(
-            reqwest::Method::POST,
-            "/user/login/",
-            None,
-            Some(&login("carol", &other)),
-        )
-        .await;
+    let r = sign_in(&app, "carol", &other).await;
     assert_eq!(r.status, 400, "same first 72 bytes: {}", r.body);
-    let r = app
-        .send(
-            reqwest::Method::POST,
-            "/user/login/",
-            None,
-            Some(&login("carol", &password)),
-        )
-        .await;
+    let r = sign_in(&app, "carol", &password).await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     // A plain bcrypt hash from before is accepted, then replaced.
@@ -516,28 +493,14 @@ async fn passwords_are_whole_usernames_normalised_and_unknown_names_as_slow() {
             "UPDATE users SET password_hash = '{legacy}' WHERE username = 'dave'"
         )],
     );
-    let r = app
-        .send(
-            reqwest::Method::POST,
-            "/user/login/",
-            None,
-            Some(&login("dave", "Correct-horse-9")),
-        )
-        .await;
+    let r = sign_in(&app, "dave", "Correct-horse-9").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let stored = db_text(
         &app,
         "SELECT password_hash AS value FROM users WHERE username = 'dave'",
     );
     assert!(stored.starts_with("bcrypt_sha256$"), "{stored}");
-    let r = app
-        .send(
-            reqwest::Method::POST,
-            "/user/login/",
-            None,
-            Some(&login("dave", "Correct-horse-9")),
-        )
-        .await;
+    let r = sign_in(&app, "dave", "Correct-horse-9").await;
     assert_eq!(r.status, 200, "the upgraded hash works: {}", r.body);
 
     // Look-alike usernames are the same name.
@@ -552,13 +515,6 @@ async fn passwords_are_whole_usernames_normalised_and_unknown_names_as_slow() {
         r.body["username"][0],
         "A user with that username already exists."
     );
-    let r = app
-        .send(
-            reqwest::Method::POST,
-            "/user/login/",
-            None,
-            Some(&login("ＡＤＭＩＮ", "Correct-horse-9")),
-        )
-        .await;
+    let r = sign_in(&app, "ＡＤＭＩＮ", "Correct-horse-9").await;
     assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -11,7 +11,7 @@ fn bytes(n: usize) -> Vec<u8> {
     crate::helpers::mp4(n)
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     token: &str,
     content: &Json,

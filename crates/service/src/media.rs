@@ -307,6 +307,18 @@ impl Staging {
     }
 }
 
+impl Drop for Staging {
+    /// A process that stops cleanly leaves no folder behind.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// How long a staging folder without its lock file is taken to be in the
+/// making (its process creates the folder, then the lock file) rather than
+/// abandoned.
+const CREATION_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Removes what crashed processes left in the staging folder (run at
 /// start-up): the folders whose lock nobody holds, and loose files from
 /// before staging was per process. Folders of live processes sharing the
@@ -322,10 +334,17 @@ pub fn clean_staging(root: &Path) -> usize {
             removed += usize::from(std::fs::remove_file(&path).is_ok());
             continue;
         }
-        let abandoned = std::fs::OpenOptions::new()
+        let abandoned = match std::fs::OpenOptions::new()
             .write(true)
             .open(path.join(LOCK_FILE))
-            .map_or(true, |lock| lock.try_lock().is_ok());
+        {
+            Ok(lock) => lock.try_lock().is_ok(),
+            Err(_) => std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|made| made.elapsed().ok())
+                .is_some_and(|age| age > CREATION_GRACE),
+        };
         if !abandoned {
             continue;
         }
@@ -632,4 +651,45 @@ fn file_columns(file: &StagedFile, stored: &str) -> Vec<(&'static str, Bind)> {
 fn place(file: StagedFile, root: &Path, stored: &str) -> ServiceResult<()> {
     file.store(root, stored)
         .map_err(|e| ServiceError::Internal(format!("cannot store an upload: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_removes_only_staging_folders_nobody_holds() {
+        let root = tempfile::tempdir().unwrap();
+        let live = Staging::create(root.path()).unwrap();
+        std::fs::write(live.dir().join("upload-1"), b"in flight").unwrap();
+        let dead = root.path().join(STAGING).join("1-dead");
+        std::fs::create_dir_all(&dead).unwrap();
+        std::fs::write(dead.join(LOCK_FILE), b"").unwrap();
+        std::fs::write(dead.join("upload-2"), b"left by a crash").unwrap();
+        let in_the_making = root.path().join(STAGING).join("2-new");
+        std::fs::create_dir_all(&in_the_making).unwrap();
+        std::fs::write(root.path().join(STAGING).join("upload-old"), b"").unwrap();
+
+        assert_eq!(clean_staging(root.path()), 2);
+        assert!(live.dir().join("upload-1").exists());
+        assert!(!dead.exists());
+        assert!(in_the_making.exists(), "no lock file yet: being created");
+        let dir = live.dir().to_owned();
+        drop(live);
+        assert!(!dir.exists(), "a clean stop removes its folder");
+    }
+
+    #[test]
+    fn only_audio_video_and_raster_images_pass_the_sniff() {
+        assert!(sniff(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2").is_some());
+        assert!(sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR").is_some());
+        assert!(sniff(b"ID3\x03\x00\x00\x00\x00\x00\x00").is_some());
+        assert!(sniff(b"<!doctype html><html>").is_none());
+        assert!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>").is_none());
+        assert!(sniff(b"PK\x03\x04\x14\x00\x00\x00").is_none());
+        assert!(
+            sniff(b"8BPS\x00\x01").is_none(),
+            "Photoshop is no raster a browser shows"
+        );
+    }
 }
