@@ -30,10 +30,20 @@ async fn stalled_upload(
     token: Option<&str>,
     announced: usize,
 ) -> tokio::net::TcpStream {
+    stalled_upload_to(app, "POST /api/conmediafile/", token, announced).await
+}
+
+/// [`stalled_upload`] with another method and path (`PUT /api/…/`).
+async fn stalled_upload_to(
+    app: &TestApp,
+    request_line: &str,
+    token: Option<&str>,
+    announced: usize,
+) -> tokio::net::TcpStream {
     let mut socket = connect(app).await;
     let auth = token.map_or_else(String::new, |t| format!("Authorization: Token {t}\r\n"));
     let head = format!(
-        "POST /api/conmediafile/ HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\
+        "{request_line} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\
          Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
          Content-Length: {announced}\r\n\r\n\
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.mp4\"\r\n\
@@ -59,16 +69,36 @@ async fn answer(socket: &mut tokio::net::TcpStream) -> (u16, String, Json) {
 async fn writes_are_refused_before_their_body_is_read() {
     let app = spawn_app().await;
     let user = app.signup("mallory").await;
-    for (token, status, detail) in [
-        (None, 401, "Authentication credentials were not provided."),
+    let media = format!("/api/conmediafile/{}/", uuid::Uuid::new_v4());
+    let (put, patch) = (format!("PUT {media}"), format!("PATCH {media}"));
+    for (line, token, status, detail) in [
         (
+            "POST /api/conmediafile/",
+            None,
+            401,
+            "Authentication credentials were not provided.",
+        ),
+        (
+            "POST /api/conmediafile/",
+            Some(user.token.as_str()),
+            403,
+            "You do not have permission to perform this action.",
+        ),
+        (
+            put.as_str(),
+            None,
+            401,
+            "Authentication credentials were not provided.",
+        ),
+        (
+            patch.as_str(),
             Some(user.token.as_str()),
             403,
             "You do not have permission to perform this action.",
         ),
     ] {
         // 300 MiB announced, 64 KiB sent: the answer comes without the rest.
-        let mut socket = stalled_upload(&app, token, 300 * 1024 * 1024).await;
+        let mut socket = stalled_upload_to(&app, line, token, 300 * 1024 * 1024).await;
         let (got, head, body) = answer(&mut socket).await;
         assert_eq!(got, status, "{head}");
         assert_eq!(body["detail"], detail);
