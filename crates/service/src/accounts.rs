@@ -491,7 +491,11 @@ impl SignupForm {
                 errors.add("username", "This field is required.");
                 None
             }
-            Some(raw) => match parse_text(raw, 150).map(|name| normalize_username(&name)) {
+            // Normalised before the length is checked, as Django's
+            // UsernameField does: NFKC can lengthen a name (ﷺ is 18 letters).
+            Some(raw) => match parse_text(raw, usize::MAX)
+                .and_then(|name| parse_text(&Json::String(normalize_username(&name)), 150))
+            {
                 Ok(name) if valid_username(&name) => Some(name),
                 Ok(_) => {
                     errors.add(
@@ -616,5 +620,26 @@ mod tests {
         assert_eq!(username_key("ａｄｍｉｎ"), "admin");
         assert_eq!(username_key("ＡＤＭＩＮ"), username_key("admin"));
         assert_eq!(normalize_username("ﬁle"), "file");
+    }
+
+    #[test]
+    fn a_username_is_as_long_as_its_normal_form() {
+        // U+337F (one character) is four letters once normalised.
+        let result = SignupForm::parse(&serde_json::json!({
+            "username": "\u{337f}".repeat(40), "email": "a@example.com",
+            "password": "Correct-horse-9", "confirm_password": "Correct-horse-9",
+        }));
+        let Err(ServiceError::Validation(errors)) = result else {
+            panic!("160 letters once normalised are too long");
+        };
+        assert_eq!(
+            serde_json::to_value(errors).unwrap()["username"][0],
+            "Ensure this field has no more than 150 characters."
+        );
+        let fine = SignupForm::parse(&serde_json::json!({
+            "username": "\u{337f}".repeat(30), "email": "a@example.com",
+            "password": "Correct-horse-9", "confirm_password": "Correct-horse-9",
+        }));
+        assert_eq!(fine.ok().map(|f| f.username), Some("株式会社".repeat(30)));
     }
 }
