@@ -254,10 +254,16 @@ upload() { # file, name, out json -> prints "seconds rss_growth_kib"
     after=$(rss_kib "$server_pid" VmHWM)
     echo "$t $((after - before))"
 }
+# Uploads are sniffed (only media are stored): random bytes behind an MP4
+# ftyp box, the file as many bytes as asked.
+fake_mp4() { # bytes, out
+    { printf '\000\000\000\030ftypisom\000\000\002\000isomiso2'
+      head -c $(($1 - 24)) /dev/urandom; } >"$2"
+}
 media_secs=0 media_growth=0
 if want range64k || want download; then
 log "making and uploading a $media_mib MiB media file"
-head -c $((media_mib * 1024 * 1024)) /dev/urandom >"$work/src/bench.mp4"
+fake_mp4 $((media_mib * 1024 * 1024)) "$work/src/bench.mp4"
 upload "$work/src/bench.mp4" bench-media "$work/media.json" >"$work/upload-media.txt"
 read -r media_secs media_growth <"$work/upload-media.txt"
 media_url="$("${py[@]}" field "$work/media.json" file)"
@@ -400,7 +406,7 @@ rm -f "$work/src/bench.mp4"
 big_secs=0 big_growth=0
 if want upload; then
     log "uploading 1 GiB"
-    head -c $((1024 * 1024 * 1024)) /dev/urandom >"$work/src/big.mp4"
+    fake_mp4 $((1024 * 1024 * 1024)) "$work/src/big.mp4"
     upload "$work/src/big.mp4" bench-upload-1g "$work/big.json" >"$work/upload-big.txt"
     read -r big_secs big_growth <"$work/upload-big.txt"
     rm -f "$work/src/big.mp4"

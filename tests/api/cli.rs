@@ -134,11 +134,44 @@ fn bad_configuration_is_one_line_and_exit_code_2() {
         "{}",
         stderr(&production)
     );
+    // Django's security.W009: short keys, or keys of few characters, are
+    // refused in production; so is serving any host.
+    let strong = "k7Qv9-x2Lp0sW4mZ8rT1yB6nC3dF5gH0jK2lN4pR6tV8xZ1aE3";
+    for (weak, hosts) in [
+        ("x", "example.com"),
+        ("changeme", "example.com"),
+        (&*"ab".repeat(40), "example.com"),
+        (strong, ""),
+    ] {
+        let refused = mstream(
+            dir.path(),
+            &db,
+            &["migrate"],
+            &[
+                ("MSTREAM_ENV", "production"),
+                ("MSTREAM__SECRET_KEY", weak),
+                ("MSTREAM__SERVER__ALLOWED_HOSTS", hosts),
+            ],
+        );
+        let text = stderr(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{weak}: {text}");
+        assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+        let why = if hosts.is_empty() {
+            "allowed_hosts"
+        } else {
+            "strong secret key"
+        };
+        assert!(text.contains(why), "{text}");
+    }
     let with_dsk = mstream(
         dir.path(),
         &db,
         &["migrate"],
-        &[("MSTREAM_ENV", "production"), ("DSK", "compat-key")],
+        &[
+            ("MSTREAM_ENV", "production"),
+            ("DSK", strong),
+            ("MSTREAM__SERVER__ALLOWED_HOSTS", "example.com"),
+        ],
     );
     assert!(
         with_dsk.status.success(),

@@ -198,9 +198,11 @@ async fn forwarded_headers_shape_urls_only_from_trusted_proxies() {
         format!("{}/api/genre/", app.base),
         "untrusted peer: headers ignored"
     );
-    let trusting =
-        crate::helpers::spawn_app_with(|s| s.server.trusted_proxies = vec!["127.0.0.1".into()])
-            .await;
+    let trusting = crate::helpers::spawn_app_with(|s| {
+        s.server.trusted_proxies = vec!["127.0.0.1".into()];
+        s.server.allowed_hosts = Some(vec!["127.0.0.1".into(), "media.example".into()]);
+    })
+    .await;
     let response = trusting
         .client
         .get(trusting.url("/api/"))

@@ -21,6 +21,9 @@ pub struct TestApp {
     pub servers: Vec<String>,
     pub client: reqwest::Client,
     pub services: Services,
+    /// The database the servers use (a per-test SQLite file or PostgreSQL
+    /// database).
+    pub database_url: String,
     running: Vec<(actix_web::dev::ServerHandle, std::thread::JoinHandle<()>)>,
     _dir: tempfile::TempDir,
     // Last: the database is dropped after the server and pools are gone.
@@ -182,6 +185,7 @@ pub async fn spawn_servers(
         servers,
         client: client.build().expect("client"),
         services,
+        database_url: settings.database.url.clone(),
         running,
         _dir: dir,
         _database: database,
@@ -268,21 +272,10 @@ impl TestApp {
         self._dir.path().join("content")
     }
 
-    /// Every file under the media root (staging included).
+    /// Every file under the media root (staging included, the staging
+    /// folders' lock files not).
     pub fn media_files_on_disk(&self) -> Vec<std::path::PathBuf> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(&self.media_root(), &mut files);
-        files
+        files_under(&self.media_root())
     }
 
     /// The per-test PostgreSQL database's name (None on SQLite).
@@ -476,6 +469,117 @@ pub async fn reply(response: reqwest::Response) -> Reply {
         headers,
         body,
     }
+}
+
+/// Every file under `dir`, recursively, but the staging folders' lock files.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if !(path.file_name().is_some_and(|n| n == "lock")
+                && path.components().any(|c| c.as_os_str() == ".tmp"))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files
+}
+
+/// A filler pattern that is no file type's signature.
+fn filler(n: usize) -> impl Iterator<Item = u8> {
+    (0..n).map(|i| (i * 7 % 251) as u8)
+}
+
+/// `head`, then filler, `n` bytes in all (at least `min`).
+fn headed(head: &[u8], n: usize, min: usize) -> Vec<u8> {
+    head.iter()
+        .copied()
+        .chain(filler(n))
+        .take(n.max(min).max(head.len()))
+        .collect()
+}
+
+/// `n` bytes that sniff as an MP4 video: an `ftyp` box (brand `isom`),
+/// then filler.
+pub fn mp4(n: usize) -> Vec<u8> {
+    headed(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2", n, 0)
+}
+
+/// `n` bytes that sniff as a WebM video: an EBML header with doctype
+/// `webm`, then filler (at least 300 bytes: the doctype is looked for in
+/// the first 256).
+pub fn webm(n: usize) -> Vec<u8> {
+    let head: &[u8] = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02";
+    headed(head, n, 300)
+}
+
+/// `n` bytes that sniff as a PNG image: the signature and an IHDR, then
+/// filler.
+pub fn png(n: usize) -> Vec<u8> {
+    let head: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00";
+    headed(head, n, 0)
+}
+
+/// Sends `request` as it is on a new connection to `app` and reads the
+/// answer until the server closes the connection or its body is complete:
+/// `(status, head, body)`. For what an HTTP client library would not send.
+pub async fn raw(app: &TestApp, request: &[u8]) -> (u16, String, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut socket = tokio::net::TcpStream::connect(app.base.trim_start_matches("http://"))
+        .await
+        .expect("connect");
+    socket.write_all(request).await.expect("request sent");
+    read_response(&mut socket).await
+}
+
+/// Reads one HTTP/1.1 response from `socket` (see [`raw`]).
+pub async fn read_response(socket: &mut tokio::net::TcpStream) -> (u16, String, String) {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = socket.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        received.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&received);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse::<usize>().ok())
+                    .flatten()
+            });
+            if length.is_some_and(|len| body.len() >= len) {
+                break;
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&received).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Waits (at most 20 s) until `done` holds; false if it never does.
+pub async fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..1000 {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    done()
 }
 
 /// A database for a test that also runs the `mstream` binary or several

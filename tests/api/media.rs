@@ -6,11 +6,12 @@ use sha2::{Digest, Sha256};
 
 use crate::helpers::{reply, spawn_app, spawn_app_with, Reply, TestApp};
 
+/// `n` bytes of an MP4 (uploads are sniffed: the bytes must be media).
 fn bytes(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i * 7 % 251) as u8).collect()
+    crate::helpers::mp4(n)
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     token: &str,
     content: &Json,
@@ -208,7 +209,15 @@ async fn media_urls_need_a_valid_unexpired_signature() {
     let admin = app.admin().await;
     let content = app.content(&admin, "Speed").await;
     let signed_after = unix_now();
-    let r = upload(&app, &admin, &content, "Clip", bytes(1000), "clip.webm").await;
+    let r = upload(
+        &app,
+        &admin,
+        &content,
+        "Clip",
+        crate::helpers::webm(1000),
+        "clip.webm",
+    )
+    .await;
     let url = r.body["file"].as_str().unwrap().to_owned();
     let (bare, query) = url.split_once('?').unwrap();
     assert_eq!(fetch(&app, bare, &[]).await.0, 403);

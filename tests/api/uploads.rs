@@ -10,17 +10,18 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::helpers::{spawn_app_with, TestApp, TestDatabase};
+use crate::helpers::{eventually, spawn_app_with, TestApp, TestDatabase};
 
-const BOUNDARY: &str = "mstream-test-boundary";
+pub const BOUNDARY: &str = "mstream-test-boundary";
 
-/// Files in the staging folder with their sizes.
-fn staged(root: &Path) -> Vec<(PathBuf, u64)> {
-    std::fs::read_dir(root.join(".tmp"))
+/// Files in the staging folders with their sizes.
+pub fn staged(root: &Path) -> Vec<(PathBuf, u64)> {
+    crate::helpers::files_under(&root.join(".tmp"))
         .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| (e.path(), e.metadata().map_or(0, |m| m.len())))
+        .map(|p| {
+            let size = p.metadata().map_or(0, |m| m.len());
+            (p, size)
+        })
         .collect()
 }
 
@@ -34,21 +35,16 @@ fn stored(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Waits (at most 20 s) until `done` holds; false if it never does.
-async fn eventually(mut done: impl FnMut() -> bool) -> bool {
-    for _ in 0..1000 {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    done()
-}
-
 /// Opens a raw connection and sends the headers, the text parts and the
 /// first `sent` bytes of a file part that announces `announced` bytes in
-/// all: an upload that is still in flight.
-fn start_upload(port: u16, token: &str, content: &str, sent: usize, announced: usize) -> TcpStream {
+/// all: an upload that is still in flight. The file starts as an MP4 does.
+pub fn start_upload(
+    port: u16,
+    token: &str,
+    content: &str,
+    sent: usize,
+    announced: usize,
+) -> TcpStream {
     let head = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nUnfinished\r\n\
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"content\"\r\n\r\n{content}\r\n\
@@ -66,8 +62,10 @@ fn start_upload(port: u16, token: &str, content: &str, sent: usize, announced: u
          Content-Length: {length}\r\n\r\n{head}"
     )
     .expect("headers sent");
+    let mp4 = crate::helpers::mp4(64);
+    socket.write_all(&mp4).expect("body sent");
     let chunk = vec![0x5a_u8; 64 * 1024];
-    let mut left = sent;
+    let mut left = sent.saturating_sub(mp4.len());
     while left > 0 {
         let n = left.min(chunk.len());
         socket.write_all(&chunk[..n]).expect("body sent");
@@ -77,7 +75,7 @@ fn start_upload(port: u16, token: &str, content: &str, sent: usize, announced: u
     socket
 }
 
-fn port_of(app: &TestApp) -> u16 {
+pub fn port_of(app: &TestApp) -> u16 {
     app.base
         .rsplit(':')
         .next()

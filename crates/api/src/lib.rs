@@ -6,6 +6,7 @@ pub mod body;
 pub mod caller;
 pub mod error;
 pub mod file_body;
+pub mod front;
 pub mod list;
 pub mod observe;
 pub mod openapi;
@@ -21,6 +22,7 @@ use actix_web::{web, App, HttpServer};
 use mstream_service::Services;
 use tracing_actix_web::TracingLogger;
 
+pub use front::AllowedHosts;
 pub use observe::{record_stream_bytes, record_upload_bytes};
 pub use throttle::{ThrottleSettings, TrustedProxies};
 
@@ -29,6 +31,10 @@ pub use throttle::{ThrottleSettings, TrustedProxies};
 pub struct ApiSettings {
     /// Largest JSON or form body accepted (413 beyond).
     pub max_body_bytes: usize,
+    /// Longest wait for the next piece of a request body (408 beyond).
+    pub body_timeout: std::time::Duration,
+    /// The hosts this site answers to (400 for others).
+    pub allowed_hosts: AllowedHosts,
     /// Request budgets and trusted proxies.
     pub throttle: ThrottleSettings,
 }
@@ -37,6 +43,8 @@ impl Default for ApiSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 1024 * 1024,
+            body_timeout: std::time::Duration::from_secs(60),
+            allowed_hosts: AllowedHosts::default(),
             throttle: ThrottleSettings::default(),
         }
     }
@@ -66,8 +74,9 @@ pub fn serve(
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         // Middleware runs outside-in from the LAST `.wrap()`: logging (with
-        // the request id), metrics, the slash rule, identifying the caller
-        // and spending their budget, then the routes.
+        // the request id), metrics, the front door (URI length, host,
+        // security headers), the slash rule, identifying the caller and
+        // spending their budget, then the routes.
         let budgets = throttle::Budgets::new(&throttle_settings, local_budgets.clone());
         App::new()
             .app_data(data.clone())
@@ -76,6 +85,7 @@ pub fn serve(
             .default_service(web::to(routes::not_found))
             .wrap(from_fn(throttle::guard))
             .wrap(from_fn(slash::trailing_slash))
+            .wrap(from_fn(front::guard))
             .wrap(from_fn(observe::observe))
             .wrap(TracingLogger::default())
     })

@@ -19,6 +19,18 @@ fn exempt(path: &str) -> bool {
             .is_some_and(|last| last.contains('.'))
 }
 
+/// A `Location` that stays on this site: `//host/x` (and `/\host/x`, which
+/// browsers read the same way) is a network-path reference to another
+/// host, so its second character is percent-encoded, as Django's
+/// `escape_leading_slashes` does.
+fn on_this_site(location: &str) -> String {
+    match location.as_bytes() {
+        [b'/', b'/', ..] => format!("/%2F{}", &location[2..]),
+        [b'/', b'\\', ..] => format!("/%5C{}", &location[2..]),
+        _ => location.to_owned(),
+    }
+}
+
 /// The middleware.
 pub async fn trailing_slash(
     mut req: ServiceRequest,
@@ -37,7 +49,7 @@ pub async fn trailing_slash(
     };
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         let response = HttpResponse::MovedPermanently()
-            .insert_header((header::LOCATION, slashed))
+            .insert_header((header::LOCATION, on_this_site(&slashed)))
             .finish();
         return Ok(req.into_response(response).map_into_right_body());
     }
@@ -48,4 +60,16 @@ pub async fn trailing_slash(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_this_site;
+
+    #[test]
+    fn redirects_never_name_another_host() {
+        assert_eq!(on_this_site("//evil.example/x/"), "/%2Fevil.example/x/");
+        assert_eq!(on_this_site("/\\evil.example/x/"), "/%5Cevil.example/x/");
+        assert_eq!(on_this_site("/api/genre/"), "/api/genre/");
+    }
 }

@@ -49,6 +49,13 @@ pub struct ServerSettings {
     /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose
     /// `X-Forwarded-For` names the client; empty: the peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// Django's `ALLOWED_HOSTS`: host names served (`example.com`,
+    /// `.example.com` with subdomains, `*` for any). Unset: the loopback
+    /// names in development; production refuses to start.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Longest wait in seconds for the next piece of a request body
+    /// (nginx's `client_body_timeout`); 408 beyond.
+    pub body_timeout_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -59,6 +66,8 @@ impl Default for ServerSettings {
             workers: None,
             max_body_bytes: 1024 * 1024,
             trusted_proxies: Vec::new(),
+            allowed_hosts: None,
+            body_timeout_secs: 60,
         }
     }
 }
@@ -175,6 +184,18 @@ impl Default for ThrottleSettings {
     }
 }
 
+/// Django's `check --deploy` (security.W009): a production secret key
+/// shorter than this, or with fewer distinct characters, is refused.
+pub const MIN_SECRET_CHARS: usize = 50;
+/// See [`MIN_SECRET_CHARS`].
+pub const MIN_SECRET_DISTINCT: usize = 5;
+
+/// Whether `key` is too weak to sign anything in production.
+pub fn weak_secret(key: &str) -> bool {
+    let distinct: std::collections::HashSet<char> = key.chars().collect();
+    key.chars().count() < MIN_SECRET_CHARS || distinct.len() < MIN_SECRET_DISTINCT
+}
+
 /// Why the configuration was refused.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -193,7 +214,8 @@ impl Settings {
                     .separator("__")
                     .try_parsing(true)
                     .list_separator(",")
-                    .with_list_parse_key("server.trusted_proxies"),
+                    .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("server.allowed_hosts"),
             )
             .build()
             .map_err(|e| ConfigError(e.to_string()))?;
@@ -234,13 +256,46 @@ impl Settings {
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }
-        if self.is_production() && self.secret_key.is_none() {
+        if self.server.body_timeout_secs == 0 {
+            return Err(ConfigError(
+                "server.body_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if !self.is_production() {
+            return Ok(());
+        }
+        let Some(key) = &self.secret_key else {
             return Err(ConfigError(
                 "MSTREAM_ENV=production needs a secret key: set MSTREAM__SECRET_KEY (or DSK)"
                     .into(),
             ));
+        };
+        if weak_secret(key) {
+            return Err(ConfigError(format!(
+                "MSTREAM_ENV=production needs a strong secret key: at least {MIN_SECRET_CHARS} characters, {MIN_SECRET_DISTINCT} of them different (e.g. `openssl rand -hex 32`)"
+            )));
+        }
+        let no_hosts = self
+            .server
+            .allowed_hosts
+            .as_ref()
+            .is_none_or(|hosts| mstream_api::AllowedHosts::parse(hosts).is_empty());
+        if no_hosts {
+            return Err(ConfigError(
+                "MSTREAM_ENV=production needs server.allowed_hosts: the host names this site is served as (MSTREAM__SERVER__ALLOWED_HOSTS=example.com,www.example.com)".into(),
+            ));
         }
         Ok(())
+    }
+
+    /// The hosts served: the configured ones, or development's loopback.
+    pub fn allowed_hosts(&self) -> mstream_api::AllowedHosts {
+        self.server
+            .allowed_hosts
+            .as_ref()
+            .map_or_else(mstream_api::AllowedHosts::default, |hosts| {
+                mstream_api::AllowedHosts::parse(hosts)
+            })
     }
 
     /// Whether `MSTREAM_ENV=production`.

@@ -15,10 +15,7 @@ pub async fn run(
 ) -> Result<Seeded, ServiceError> {
     let hash = services
         .ctx
-        .compute(move || {
-            bcrypt::hash(SEEDED_PASSWORD, bcrypt_cost)
-                .map_err(|e| ServiceError::Internal(e.to_string()))
-        })
+        .compute(move || mstream_service::hasher::hash(SEEDED_PASSWORD, bcrypt_cost))
         .await?;
     // Rows to write, roughly: contents with ~2 genres, ~1.5 tags, ~3 cast
     // and as many credits each, plus reviews, users, artists.

@@ -84,7 +84,10 @@ impl Application {
         let pool = open_database(&settings)?;
         let stale = mstream_service::media::clean_staging(&settings.media.root);
         if stale > 0 {
-            tracing::info!(stale, "removed uploads left unfinished by an earlier run");
+            tracing::info!(
+                stale,
+                "removed uploads left unfinished by processes that are gone"
+            );
         }
         let addr = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&addr).map_err(|source| StartupError::Bind {
@@ -101,6 +104,8 @@ impl Application {
             services: services(&settings, pool),
             settings: ApiSettings {
                 max_body_bytes: settings.server.max_body_bytes,
+                body_timeout: std::time::Duration::from_secs(settings.server.body_timeout_secs),
+                allowed_hosts: settings.allowed_hosts(),
                 throttle: mstream_api::ThrottleSettings {
                     user_per_minute: settings.throttle.user_per_minute,
                     admin_per_minute: settings.throttle.admin_per_minute,

@@ -12,7 +12,7 @@ use crate::catalog::Listed;
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 use crate::token_cache::TokenCache;
-use crate::{password, reviews, token};
+use crate::{hasher, password, reviews, token};
 use std::sync::Arc;
 
 /// The message for failed sign-ins, whatever the cause.
@@ -61,17 +61,45 @@ pub enum Known {
 pub struct AccountService {
     ctx: Ctx,
     tokens: Arc<TokenCache>,
+    /// A hash of a random password at the configured cost, checked when the
+    /// username is unknown so that a failed sign-in takes as long either way.
+    dummy_hash: Arc<str>,
 }
 
-/// A bcrypt hash of a random string, checked when the username is unknown
-/// so that a failed sign-in takes as long either way.
-const DUMMY_HASH: &str = "$2b$04$C6UzMDM.H6dfI/f/IKxGhuR7mCkTZk6Hq0pwtcXcMVQ0b0I3C8ziG";
+/// NFKC, as Django's `normalize_username`: look-alike forms of a name
+/// (full-width letters, ligatures, …) become the one name.
+pub fn normalize_username(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfkc().collect()
+}
+
+/// The key usernames are unique and looked up by: normalised, then
+/// compared case-insensitively.
+pub fn username_key(name: &str) -> String {
+    normalize_username(name).to_lowercase()
+}
 
 impl AccountService {
-    /// Over `ctx`.
+    /// Over `ctx`. Hashes the dummy password at the configured cost, once
+    /// (blocking: call at start-up).
     pub fn new(ctx: Ctx) -> Self {
         let tokens = Arc::new(TokenCache::new(ctx.config().token_cache_ttl, 100_000));
-        Self { ctx, tokens }
+        let random = format!("{:032x}", rand::random::<u128>());
+        let dummy_hash = hasher::hash(&random, ctx.config().bcrypt_cost).unwrap_or_else(|e| {
+            tracing::error!(cause = %e, "cannot make the dummy password hash");
+            String::new()
+        });
+        Self {
+            ctx,
+            tokens,
+            dummy_hash: dummy_hash.into(),
+        }
+    }
+
+    /// The bcrypt cost of the hash checked for unknown usernames (equal to
+    /// the configured cost, so that their sign-ins take as long as others).
+    pub fn dummy_hash_cost(&self) -> Option<u32> {
+        hasher::cost(&self.dummy_hash)
     }
 
     /// Who presents `token` (`Actor::Anonymous` when `None`).
@@ -136,7 +164,7 @@ impl AccountService {
     /// the async workers, stores the account and issues its first token.
     pub async fn signup(&self, body: &Json) -> ServiceResult<SignedUp> {
         let form = SignupForm::parse(body)?;
-        let (username_key, email_key) = (form.username.to_lowercase(), form.email.to_lowercase());
+        let (username_key, email_key) = (username_key(&form.username), form.email.to_lowercase());
         let (taken_name, taken_email) = self
             .ctx
             .run({
@@ -175,14 +203,15 @@ impl AccountService {
         let password = account.password.clone();
         let hash = self
             .ctx
-            .compute(move || hash_password(&password, cost))
+            .compute(move || hasher::hash(&password, cost))
             .await?;
         let now = Timestamp::now();
         let id = UserId::new();
+        let username = normalize_username(&account.username);
         let row = NewUser {
             id: id.to_string(),
-            username_key: account.username.to_lowercase(),
-            username: account.username,
+            username_key: username.to_lowercase(),
+            username,
             email_key: account.email.to_lowercase(),
             email: account.email,
             password_hash: hash,
@@ -232,21 +261,44 @@ impl AccountService {
         let (Some(username), Some(password)) = (username, password) else {
             return Err(ServiceError::field("non_field_errors", BAD_CREDENTIALS));
         };
-        let key = username.to_lowercase();
+        let key = username_key(&username);
         let found = self
             .ctx
             .run(move |conn| Ok(repo::credentials(conn, &key)?))
             .await?;
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),
-            None => (None, DUMMY_HASH.to_owned()),
+            None => (None, self.dummy_hash.to_string()),
         };
-        let matches = self
+        let cost = self.ctx.config().bcrypt_cost;
+        let (matches, upgraded) = self
             .ctx
-            .compute(move || Ok(bcrypt::verify(password, &hash).unwrap_or(false)))
+            .compute(move || {
+                let (matches, upgrade) = hasher::verify(&password, &hash);
+                // A plain bcrypt hash from before pre-hashing: replaced now
+                // that the password is known.
+                let upgraded = if upgrade {
+                    Some(hasher::hash(&password, cost)?)
+                } else {
+                    None
+                };
+                Ok((matches, upgraded))
+            })
             .await?;
         match user {
-            Some(user) if matches => self.issue_token(user.id).await,
+            Some(user) if matches => {
+                if let Some(hash) = upgraded {
+                    let id = user.id;
+                    self.ctx
+                        .run(move |conn| {
+                            tx::write(conn, |conn| {
+                                Ok(repo::set_password(conn, id, &hash, Timestamp::now())?)
+                            })
+                        })
+                        .await?;
+                }
+                self.issue_token(user.id).await
+            }
             _ => Err(ServiceError::field("non_field_errors", BAD_CREDENTIALS)),
         }
     }
@@ -319,7 +371,7 @@ impl AccountService {
 
     /// Sets a new password (CLI `changepassword`) and revokes every token.
     pub async fn change_password(&self, username: &str, password: &str) -> ServiceResult<()> {
-        let key = username.to_lowercase();
+        let key = username_key(username);
         let user = self
             .ctx
             .run(move |conn| Ok(repo::user_by_username(conn, &key)?))
@@ -336,7 +388,7 @@ impl AccountService {
         let password = password.to_owned();
         let hash = self
             .ctx
-            .compute(move || hash_password(&password, cost))
+            .compute(move || hasher::hash(&password, cost))
             .await?;
         self.revoking(move |conn| {
             tx::write_accounts(conn, |conn| {
@@ -395,7 +447,7 @@ impl AccountService {
 
     /// Whether an account with this username exists (CLI).
     pub async fn find_user(&self, username: &str) -> ServiceResult<Option<User>> {
-        let key = username.to_lowercase();
+        let key = username_key(username);
         self.ctx
             .run(move |conn| Ok(repo::user_by_username(conn, &key)?))
             .await
@@ -423,10 +475,6 @@ pub fn query_error(error: QueryError) -> ServiceError {
         QueryError::Fields(errors) => ServiceError::Validation(errors),
         QueryError::InvalidPage => ServiceError::InvalidPage,
     }
-}
-
-fn hash_password(password: &str, cost: u32) -> ServiceResult<String> {
-    bcrypt::hash(password, cost).map_err(|e| ServiceError::Internal(format!("bcrypt failed: {e}")))
 }
 
 fn required_string(body: &Json, field: &str, errors: &mut FieldErrors) -> Option<String> {
@@ -476,7 +524,11 @@ impl SignupForm {
                 errors.add("username", "This field is required.");
                 None
             }
-            Some(raw) => match parse_text(raw, 150) {
+            // Normalised before the length is checked, as Django's
+            // UsernameField does: NFKC can lengthen a name (ﷺ is 18 letters).
+            Some(raw) => match parse_text(raw, usize::MAX)
+                .and_then(|name| parse_text(&Json::String(normalize_username(&name)), 150))
+            {
                 Ok(name) if valid_username(&name) => Some(name),
                 Ok(_) => {
                     errors.add(
@@ -597,7 +649,30 @@ mod tests {
     }
 
     #[test]
-    fn dummy_hash_is_a_valid_bcrypt_hash() {
-        assert!(bcrypt::verify("not the password", DUMMY_HASH).is_ok());
+    fn look_alike_usernames_share_a_key() {
+        assert_eq!(username_key("ａｄｍｉｎ"), "admin");
+        assert_eq!(username_key("ＡＤＭＩＮ"), username_key("admin"));
+        assert_eq!(normalize_username("ﬁle"), "file");
+    }
+
+    #[test]
+    fn a_username_is_as_long_as_its_normal_form() {
+        // U+337F (one character) is four letters once normalised.
+        let result = SignupForm::parse(&serde_json::json!({
+            "username": "\u{337f}".repeat(40), "email": "a@example.com",
+            "password": "Correct-horse-9", "confirm_password": "Correct-horse-9",
+        }));
+        let Err(ServiceError::Validation(errors)) = result else {
+            panic!("160 letters once normalised are too long");
+        };
+        assert_eq!(
+            serde_json::to_value(errors).unwrap()["username"][0],
+            "Ensure this field has no more than 150 characters."
+        );
+        let fine = SignupForm::parse(&serde_json::json!({
+            "username": "\u{337f}".repeat(30), "email": "a@example.com",
+            "password": "Correct-horse-9", "confirm_password": "Correct-horse-9",
+        }));
+        assert_eq!(fine.ok().map(|f| f.username), Some("株式会社".repeat(30)));
     }
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod ctx;
 pub mod error;
 pub mod freshness;
+pub mod hasher;
 pub mod media;
 pub mod open_files;
 pub mod password;

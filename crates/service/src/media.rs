@@ -131,10 +131,10 @@ pub struct StagedFile {
     pub size: u64,
     /// Hex SHA-256 of the bytes.
     pub sha256: String,
-    /// From the client's file name's extension.
+    /// Sniffed from the bytes.
     pub mime_type: String,
-    /// A safe extension to keep in the stored name, if any.
-    pub extension: Option<String>,
+    /// The extension of the sniffed type, kept in the stored name.
+    pub extension: String,
     kept: bool,
 }
 
@@ -149,6 +149,11 @@ impl StagedFile {
         self.kept = true;
         Ok(())
     }
+
+    /// The name the bytes are stored under: `content/<uuid>.<ext>`.
+    pub fn stored_name(&self) -> String {
+        format!("{STORED}/{}.{}", Uuid::new_v4(), self.extension)
+    }
 }
 
 impl Drop for StagedFile {
@@ -159,88 +164,201 @@ impl Drop for StagedFile {
     }
 }
 
-/// Extensions kept in stored names: short, alphanumeric and known to
-/// `mime_guess`; anything else is stored without one.
-fn safe_extension(file_name: &str) -> Option<String> {
-    let ext = Path::new(file_name)
-        .extension()?
-        .to_str()?
-        .to_ascii_lowercase();
-    let plain = !ext.is_empty() && ext.len() <= 8 && ext.chars().all(|c| c.is_ascii_alphanumeric());
-    (plain && mime_guess::from_ext(&ext).first().is_some()).then_some(ext)
+/// How many leading bytes are sniffed (WebM's doctype sits within the
+/// first 256; the rest is margin for containers with longer headers).
+const SNIFF_BYTES: usize = 4096;
+
+/// The message for bytes that are not audio, video or a raster image.
+pub const NOT_MEDIA: &str =
+    "Upload a valid audio, video or image file. The file you uploaded was either not one or a corrupted one.";
+
+/// The type of `head` (the first bytes of an upload) when it is audio,
+/// video or a raster image a browser shows inline; anything else (HTML,
+/// SVG, scripts, archives, documents, and unknown bytes) is refused, so
+/// nothing stored can run as a page on this origin. Decided from the bytes
+/// alone: the client's file name and content type are never trusted.
+pub fn sniff(head: &[u8]) -> Option<infer::Type> {
+    const RASTER: &[&str] = &[
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "image/avif",
+        "image/heif",
+        "image/jxl",
+        "image/tiff",
+        "image/vnd.microsoft.icon",
+    ];
+    let kind = infer::get(head)?;
+    match kind.matcher_type() {
+        infer::MatcherType::Audio | infer::MatcherType::Video => Some(kind),
+        infer::MatcherType::Image if RASTER.contains(&kind.mime_type()) => Some(kind),
+        _ => None,
+    }
 }
 
-/// Writes `body` to a new file in the staging folder, hashing and counting
-/// as it goes; refuses with [`ServiceError::TooLarge`] as soon as the size
-/// passes `limit`. Nothing is kept on any error.
-pub async fn stage<S, E>(
-    root: &Path,
-    file_name: &str,
-    limit: u64,
-    mut body: S,
-) -> ServiceResult<StagedFile>
+/// Why staging failed: the body stream's own error, or a refusal.
+#[derive(Debug)]
+pub enum StageError<E> {
+    /// Reading the body failed (the client went away, or stopped sending).
+    Body(E),
+    /// The bytes were refused, or could not be written.
+    Refused(ServiceError),
+}
+
+impl<E> From<ServiceError> for StageError<E> {
+    fn from(error: ServiceError) -> Self {
+        StageError::Refused(error)
+    }
+}
+
+/// Writes `body` to a new file in the staging folder `dir`, hashing and
+/// counting as it goes and sniffing its type from its first bytes; refuses
+/// with [`ServiceError::TooLarge`] as soon as the size passes `limit`, and
+/// with a `file` error when the bytes are not media. Nothing is kept on any
+/// error (nor when the future is dropped).
+pub async fn stage<S, E>(dir: &Path, limit: u64, mut body: S) -> Result<StagedFile, StageError<E>>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
-    E: std::fmt::Display,
 {
-    let dir = root.join(STAGING);
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("cannot create {}: {e}", dir.display())))?;
-    let extension = safe_extension(file_name);
-    let mime_type = extension
-        .as_deref()
-        .and_then(|ext| mime_guess::from_ext(ext).first())
-        .map_or_else(
-            || "application/octet-stream".to_owned(),
-            |m| m.essence_str().to_owned(),
-        );
     let mut staged = StagedFile {
         temp: dir.join(format!("upload-{}", Uuid::new_v4())),
         size: 0,
         sha256: String::new(),
-        mime_type,
-        extension,
+        mime_type: String::new(),
+        extension: String::new(),
         kept: false,
     };
     let mut file = tokio::fs::File::create(&staged.temp)
         .await
         .map_err(|e| ServiceError::Internal(format!("cannot stage an upload: {e}")))?;
     let mut hasher = Sha256::new();
+    let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+    let mut sniffed = None;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk
-            .map_err(|e| ServiceError::field("file", format!("The upload was interrupted: {e}")))?;
+        let chunk = chunk.map_err(StageError::Body)?;
         staged.size += chunk.len() as u64;
         if staged.size > limit {
-            return Err(ServiceError::TooLarge(limit));
+            return Err(ServiceError::TooLarge(limit).into());
+        }
+        if sniffed.is_none() {
+            let wanted = SNIFF_BYTES.saturating_sub(head.len()).min(chunk.len());
+            head.extend_from_slice(chunk.get(..wanted).unwrap_or_default());
+            if head.len() >= SNIFF_BYTES {
+                sniffed = Some(sniff(&head).ok_or_else(|| ServiceError::field("file", NOT_MEDIA))?);
+            }
         }
         hasher.update(&chunk);
         file.write_all(&chunk)
             .await
             .map_err(|e| ServiceError::Internal(format!("cannot write an upload: {e}")))?;
     }
+    if staged.size == 0 {
+        return Err(ServiceError::field("file", "The submitted file is empty.").into());
+    }
+    let kind = match sniffed {
+        Some(kind) => kind,
+        None => sniff(&head).ok_or_else(|| ServiceError::field("file", NOT_MEDIA))?,
+    };
     file.flush()
         .await
         .map_err(|e| ServiceError::Internal(format!("cannot write an upload: {e}")))?;
     file.sync_all()
         .await
         .map_err(|e| ServiceError::Internal(format!("cannot write an upload: {e}")))?;
-    if staged.size == 0 {
-        return Err(ServiceError::field("file", "The submitted file is empty."));
-    }
+    staged.mime_type = kind.mime_type().to_owned();
+    staged.extension = kind.extension().to_owned();
     staged.sha256 = hex::encode(hasher.finalize());
     Ok(staged)
 }
 
-/// Removes staged uploads a crash left behind (run at start-up).
+/// This process's own staging folder, `<root>/.tmp/<pid>-<random>/`, and
+/// the lock on its `lock` file that tells other processes sharing the media
+/// root that it is alive. The lock is an advisory `flock`, released by the
+/// kernel when the process dies however it dies, so a folder whose lock can
+/// be taken belongs to nobody.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    _lock: std::fs::File,
+}
+
+/// The lock file in each process's staging folder.
+const LOCK_FILE: &str = "lock";
+
+impl Staging {
+    /// Creates and locks a new staging folder under `root` (blocking).
+    pub fn create(root: &Path) -> std::io::Result<Self> {
+        let dir = root.join(STAGING).join(format!(
+            "{}-{}",
+            std::process::id(),
+            Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let lock = std::fs::File::create(dir.join(LOCK_FILE))?;
+        lock.try_lock().map_err(std::io::Error::other)?;
+        Ok(Self { dir, _lock: lock })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Staging {
+    /// A process that stops cleanly leaves no folder behind.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// How long a staging folder without its lock file is taken to be in the
+/// making (its process creates the folder, then the lock file) rather than
+/// abandoned.
+const CREATION_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes what crashed processes left in the staging folder (run at
+/// start-up): the folders whose lock nobody holds, and loose files from
+/// before staging was per process. Folders of live processes sharing the
+/// media root — and their uploads in flight — are left alone.
 pub fn clean_staging(root: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(root.join(STAGING)) else {
         return 0;
     };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| std::fs::remove_file(e.path()).is_ok())
-        .count()
+    let mut removed = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if !path.is_dir() {
+            removed += usize::from(std::fs::remove_file(&path).is_ok());
+            continue;
+        }
+        let abandoned = match std::fs::OpenOptions::new()
+            .write(true)
+            .open(path.join(LOCK_FILE))
+        {
+            Ok(lock) => lock.try_lock().is_ok(),
+            Err(_) => std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|made| made.elapsed().ok())
+                .is_some_and(|age| age > CREATION_GRACE),
+        };
+        if !abandoned {
+            continue;
+        }
+        removed += std::fs::read_dir(&path)
+            .map(|files| {
+                files
+                    .filter_map(Result::ok)
+                    .filter(|f| f.file_name() != LOCK_FILE)
+                    .count()
+            })
+            .unwrap_or(0);
+        let _ = std::fs::remove_dir_all(&path);
+    }
+    removed
 }
 
 /// The file under `root` (canonical) that `/content/<requested>` names, or
@@ -282,6 +400,8 @@ pub struct MediaService {
     signer: Signer,
     /// The root, canonicalised once it exists.
     canonical_root: Arc<OnceLock<PathBuf>>,
+    /// This process's staging folder, made by the first upload.
+    staging: Arc<tokio::sync::OnceCell<Staging>>,
 }
 
 /// A content as the subscribers' catalog shows it.
@@ -305,6 +425,7 @@ impl MediaService {
             config,
             signer,
             canonical_root: Arc::default(),
+            staging: Arc::default(),
         }
     }
 
@@ -358,19 +479,25 @@ impl MediaService {
         &self.config
     }
 
-    /// Stages an upload under this service's root and limit.
-    pub async fn stage<S, E>(&self, file_name: &str, body: S) -> ServiceResult<StagedFile>
+    /// Stages an upload in this process's staging folder under its limit.
+    pub async fn stage<S, E>(&self, body: S) -> Result<StagedFile, StageError<E>>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
-        E: std::fmt::Display,
     {
-        stage(
-            &self.config.root,
-            file_name,
-            self.config.max_upload_bytes,
-            body,
-        )
-        .await
+        let root = self.config.root.clone();
+        let staging = self
+            .staging
+            .get_or_try_init(|| async {
+                self.ctx
+                    .compute(move || {
+                        Staging::create(&root).map_err(|e| {
+                            ServiceError::Internal(format!("cannot create a staging folder: {e}"))
+                        })
+                    })
+                    .await
+            })
+            .await?;
+        stage(staging.dir(), self.config.max_upload_bytes, body).await
     }
 
     /// Creates a media file from its text fields and staged bytes; the bytes
@@ -396,7 +523,8 @@ impl MediaService {
             }
         };
         let id = Uuid::new_v4();
-        self.write(move |conn, root, stored| {
+        let stored = file.stored_name();
+        self.write(Some(stored), move |conn, root, stored| {
             check_references(conn, repo, &set)?;
             let extra = file_columns(&file, stored);
             engine::insert(conn, repo.table, id, Timestamp::now(), &set, &extra)
@@ -423,8 +551,9 @@ impl MediaService {
         let set = WriteSet::parse(repo.resource(), fields, mode)?;
         let root = self.config.root.clone();
         let replaced_file = file.is_some();
+        let stored = file.as_ref().map(StagedFile::stored_name);
         let (record, old) = self
-            .write(move |conn, root, stored| {
+            .write(stored, move |conn, root, stored| {
                 let old = repo.get(conn, id)?.text("file").map(str::to_owned);
                 check_references(conn, repo, &set)?;
                 let extra = file
@@ -452,20 +581,22 @@ impl MediaService {
         Ok(record)
     }
 
-    /// Runs `work` in a write transaction with a fresh stored name; if the
-    /// transaction fails after the bytes were placed, they are removed.
-    async fn write<T, F>(&self, work: F) -> ServiceResult<T>
+    /// Runs `work` in a write transaction with the name new bytes are
+    /// stored under (decided once, here, so the clean-up removes exactly
+    /// what `work` placed); if the transaction fails after the bytes were
+    /// placed — the commit itself included — they are removed.
+    async fn write<T, F>(&self, stored: Option<String>, work: F) -> ServiceResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConn, &Path, &str) -> ServiceResult<T> + Send + 'static,
     {
         let root = self.config.root.clone();
-        let stored = format!("{STORED}/{}", Uuid::new_v4());
         self.ctx
             .run(move |conn| {
-                let result = tx::write(conn, |conn| work(conn, &root, &stored));
-                if result.is_err() {
-                    let _ = std::fs::remove_file(root.join(&stored));
+                let name = stored.as_deref().unwrap_or_default();
+                let result = tx::write(conn, |conn| work(conn, &root, name));
+                if let (Err(_), Some(stored)) = (&result, &stored) {
+                    let _ = std::fs::remove_file(root.join(stored));
                 }
                 result
             })
@@ -506,12 +637,8 @@ impl MediaService {
 }
 
 fn file_columns(file: &StagedFile, stored: &str) -> Vec<(&'static str, Bind)> {
-    let stored = match &file.extension {
-        Some(ext) => format!("{stored}.{ext}"),
-        None => stored.to_owned(),
-    };
     vec![
-        ("file", Bind::Text(stored)),
+        ("file", Bind::Text(stored.to_owned())),
         (
             "size",
             Bind::Int(i64::try_from(file.size).unwrap_or(i64::MAX)),
@@ -522,10 +649,47 @@ fn file_columns(file: &StagedFile, stored: &str) -> Vec<(&'static str, Bind)> {
 }
 
 fn place(file: StagedFile, root: &Path, stored: &str) -> ServiceResult<()> {
-    let stored = match &file.extension {
-        Some(ext) => format!("{stored}.{ext}"),
-        None => stored.to_owned(),
-    };
-    file.store(root, &stored)
+    file.store(root, stored)
         .map_err(|e| ServiceError::Internal(format!("cannot store an upload: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_removes_only_staging_folders_nobody_holds() {
+        let root = tempfile::tempdir().unwrap();
+        let live = Staging::create(root.path()).unwrap();
+        std::fs::write(live.dir().join("upload-1"), b"in flight").unwrap();
+        let dead = root.path().join(STAGING).join("1-dead");
+        std::fs::create_dir_all(&dead).unwrap();
+        std::fs::write(dead.join(LOCK_FILE), b"").unwrap();
+        std::fs::write(dead.join("upload-2"), b"left by a crash").unwrap();
+        let in_the_making = root.path().join(STAGING).join("2-new");
+        std::fs::create_dir_all(&in_the_making).unwrap();
+        std::fs::write(root.path().join(STAGING).join("upload-old"), b"").unwrap();
+
+        assert_eq!(clean_staging(root.path()), 2);
+        assert!(live.dir().join("upload-1").exists());
+        assert!(!dead.exists());
+        assert!(in_the_making.exists(), "no lock file yet: being created");
+        let dir = live.dir().to_owned();
+        drop(live);
+        assert!(!dir.exists(), "a clean stop removes its folder");
+    }
+
+    #[test]
+    fn only_audio_video_and_raster_images_pass_the_sniff() {
+        assert!(sniff(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2").is_some());
+        assert!(sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR").is_some());
+        assert!(sniff(b"ID3\x03\x00\x00\x00\x00\x00\x00").is_some());
+        assert!(sniff(b"<!doctype html><html>").is_none());
+        assert!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>").is_none());
+        assert!(sniff(b"PK\x03\x04\x14\x00\x00\x00").is_none());
+        assert!(
+            sniff(b"8BPS\x00\x01").is_none(),
+            "Photoshop is no raster a browser shows"
+        );
+    }
 }

@@ -232,7 +232,12 @@ fn write_field(field: &Field) -> RefOr<Schema> {
             .max_length(Some(max))
             .into(),
         Kind::RefMany { .. } => ArrayBuilder::new().items(uuid()).min_items(Some(1)).into(),
-        Kind::File => format(ty(Type::String), KnownFormat::Binary).into(),
+        Kind::File => format(ty(Type::String), KnownFormat::Binary)
+            .description(Some(
+                "Audio, video or a raster image, recognised from its bytes (the file name and \
+                 its Content-Type are ignored); anything else is refused with 400.",
+            ))
+            .into(),
         _ => read_field(field),
     }
 }

@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use mstream_kernel::{FieldValue, Record};
-use mstream_service::media::StagedFile;
+use mstream_service::media::{StageError, StagedFile};
 use serde_json::{json, Map, Value as Json};
 
 use super::{method_not_allowed, path_id};
@@ -69,9 +69,24 @@ pub fn is_multipart(req: &HttpRequest) -> bool {
         })
 }
 
-/// Reads a media form: text parts become a JSON object for the service's
-/// validation, the `file` part is streamed to the staging folder (never
-/// held in memory) with its hash and size.
+/// Most text parts a media form may have (Django's
+/// `DATA_UPLOAD_MAX_NUMBER_FIELDS`).
+pub const MAX_FORM_FIELDS: usize = 1000;
+/// Most bytes of text all parts together may have (Django's
+/// `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB).
+pub const MAX_FORM_TEXT_BYTES: usize = 2_621_440;
+/// Most bytes of one text part.
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// Reads a media form: text parts of the resource's own writable fields
+/// become a JSON object for the service's validation; other text parts are
+/// read and dropped, as DRF ignores unknown fields. Every text part counts
+/// towards [`MAX_FORM_FIELDS`] and [`MAX_FORM_TEXT_BYTES`], so neither
+/// their number nor their size can grow memory, with or without a
+/// `Content-Length`. The `file` part is streamed to the staging folder
+/// (never held in memory) with its hash and size. A body that stops
+/// arriving is answered `408` (see [`crate::body::timed`]), and the staged
+/// file removed.
 pub async fn read_upload(
     req: &HttpRequest,
     payload: web::Payload,
@@ -83,42 +98,85 @@ pub async fn read_upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    // The form's own text parts and boundaries get 1 MiB on top of the file.
-    if announced.is_some_and(|n| n > limit.saturating_add(1024 * 1024)) {
+    let text_limit = u64::try_from(MAX_FORM_TEXT_BYTES).unwrap_or(u64::MAX);
+    if announced.is_some_and(|n| n > limit.saturating_add(text_limit)) {
         return Err(too_large(limit));
     }
+    let (payload, stalled) = crate::body::timed(payload, state.settings.body_timeout);
+    let failed = |e: &dyn std::fmt::Display| {
+        if stalled.happened() {
+            crate::body::timed_out()
+        } else {
+            bad_form(&e.to_string())
+        }
+    };
+    let own = &mstream_content::MEDIA_FILE;
     let mut form = Multipart::new(req.headers(), payload);
     let mut fields = Map::new();
     let mut file = None;
+    let (mut parts, mut text_bytes) = (0usize, 0usize);
     while let Some(part) = form.next().await {
-        let mut part = part.map_err(|e| bad_form(&e.to_string()))?;
+        let mut part = part.map_err(|e| failed(&e))?;
         let name = part.name().unwrap_or_default().to_owned();
-        let file_name = part
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(str::to_owned);
         if name == "file" {
-            let file_name = file_name.unwrap_or_default();
-            let staged = state.services.media.stage(&file_name, &mut part).await?;
+            if file.is_some() {
+                return Err(ApiError::fields(mstream_kernel::FieldErrors::single(
+                    "file",
+                    "Submit one file only.",
+                )));
+            }
+            let staged = state
+                .services
+                .media
+                .stage(&mut part)
+                .await
+                .map_err(|e| match e {
+                    StageError::Body(e) => failed(&e),
+                    StageError::Refused(e) => ApiError::Service(e),
+                })?;
             crate::record_upload_bytes(staged.size);
             file = Some(staged);
             continue;
         }
+        parts += 1;
+        if parts > MAX_FORM_FIELDS {
+            return Err(ApiError::detail(
+                StatusCode::BAD_REQUEST,
+                format!("The form has more than {MAX_FORM_FIELDS} fields."),
+            ));
+        }
+        let keep = own
+            .fields
+            .iter()
+            .any(|f| f.name == name && f.write != mstream_kernel::Write::ReadOnly);
         let mut text = Vec::new();
+        let mut size = 0usize;
         while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|e| bad_form(&e.to_string()))?;
-            if text.len() + chunk.len() > 64 * 1024 {
+            let chunk = chunk.map_err(|e| failed(&e))?;
+            size += chunk.len();
+            text_bytes += chunk.len();
+            if text_bytes > MAX_FORM_TEXT_BYTES {
+                return Err(ApiError::detail(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("The form's text fields exceed {MAX_FORM_TEXT_BYTES} bytes."),
+                ));
+            }
+            if size > MAX_FIELD_BYTES {
                 return Err(ApiError::detail(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "A form field is too large.",
                 ));
             }
-            text.extend_from_slice(&chunk);
+            if keep {
+                text.extend_from_slice(&chunk);
+            }
         }
-        fields.insert(
-            name,
-            Json::String(String::from_utf8_lossy(&text).into_owned()),
-        );
+        if keep {
+            fields.insert(
+                name,
+                Json::String(String::from_utf8_lossy(&text).into_owned()),
+            );
+        }
     }
     Ok((Json::Object(fields), file))
 }

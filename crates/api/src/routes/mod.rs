@@ -110,7 +110,7 @@ pub fn method_not_allowed(
 /// when `Content-Length` announces more).
 pub async fn read_body(
     req: &HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: &AppState,
 ) -> Result<web::Bytes, ApiError> {
     let limit = state.settings.max_body_bytes;
@@ -124,9 +124,13 @@ pub async fn read_body(
     if announced.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
+    let (mut payload, stalled) = crate::body::timed(payload, state.settings.body_timeout);
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
+            if stalled.happened() {
+                return crate::body::timed_out();
+            }
             ApiError::detail(
                 StatusCode::BAD_REQUEST,
                 format!("Could not read the request body: {e}"),

@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use mstream_db::tables::Repo;
 use mstream_kernel::{Kind, Mode, Record};
+use mstream_service::accounts::{require_admin, signed_in};
 use mstream_service::catalog::{self, Fetched, Listed};
 use serde_json::Value as Json;
 use uuid::Uuid;
@@ -27,6 +28,18 @@ enum Endpoint {
     Reviews,
     /// Users (admins; only `is_admin` writable; no create or delete here).
     Users,
+}
+
+/// Refuses a write the caller may not make at all (401/403) before its
+/// body is read: DRF decides authentication and permission before parsing,
+/// and an upload refused after it was staged would have cost its bytes.
+/// The service checks again, with what only it knows (ownership).
+fn may_write(endpoint: Endpoint, actor: &mstream_kernel::Actor) -> ApiResult<()> {
+    match endpoint {
+        Endpoint::Catalog(_) | Endpoint::Users => require_admin(actor).map(drop)?,
+        Endpoint::Reviews => signed_in(actor).map(drop)?,
+    }
+    Ok(())
 }
 
 fn endpoint(name: &str) -> ApiResult<Endpoint> {
@@ -142,6 +155,7 @@ async fn create(
     if let Endpoint::Users = endpoint {
         return Ok(method_not_allowed("GET, HEAD, OPTIONS")(req).await);
     }
+    may_write(endpoint, &caller.actor)?;
     let services = &state.services;
     let record = if is_media(endpoint) && super::media::is_multipart(&req) {
         let (fields, file) = super::media::read_upload(&req, payload, &state).await?;
@@ -212,6 +226,7 @@ async fn write(
     mode: Mode,
 ) -> ApiResult<HttpResponse> {
     let endpoint = endpoint(name)?;
+    may_write(endpoint, &caller.actor)?;
     let services = &state.services;
     if is_media(endpoint) && super::media::is_multipart(&req) {
         let (fields, file) = super::media::read_upload(&req, payload, state).await?;
