@@ -88,7 +88,8 @@ impl Default for PoolStats {
 }
 
 impl PoolStats {
-    /// Statements started since the pool was built.
+    /// Statements started for callers since the pool was built (the pool's
+    /// own connection checks are not counted).
     pub fn queries(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
     }
@@ -396,7 +397,7 @@ impl DbPool {
         // be dead, and each is replaced as it is found.
         for _ in 0..self.max_size() {
             let suspect = conn.lent.elapsed() > TRUSTED_WHILE_BUSY || self.stats.suspect(conn.lent);
-            if !suspect || conn.conn.batch_execute("SELECT 1").is_ok() {
+            if !suspect || self.check(&mut conn) {
                 break;
             }
             self.lost(&conn);
@@ -423,6 +424,19 @@ impl DbPool {
         // dead, every other one becomes suspect and the second try is
         // lent a checked (or new) one.
         once() || once()
+    }
+
+    /// Whether `conn` answers `SELECT 1`. Counted as a connection check,
+    /// not as one of the statements requests run (`queries`), so that a
+    /// request's statement count does not depend on how long its
+    /// connection had been idle.
+    fn check(&self, conn: &mut Pooled) -> bool {
+        let counted = self.stats.queries();
+        let alive = conn.conn.batch_execute("SELECT 1").is_ok();
+        // Other connections may count meanwhile: take back only ours.
+        let ours = self.stats.queries().saturating_sub(counted).min(1);
+        self.stats.queries.fetch_sub(ours, Ordering::Relaxed);
+        alive
     }
 
     /// Marks `conn` dead (dropped when it comes back) and every connection
