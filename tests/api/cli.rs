@@ -187,3 +187,191 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
         "the database was created"
     );
 }
+
+/// Runs the binary against `url`, from `dir`, and requires a normal exit 0
+/// (a signal such as SIGSEGV has no exit code).
+fn mstream_on(url: &str, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mstream"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MSTREAM_TEST_DATABASE_URL")
+        .env("MSTREAM__DATABASE__URL", url)
+        .env("MSTREAM__AUTH__BCRYPT_COST", "4")
+        .env("RUST_LOG", "warn");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("mstream runs")
+}
+
+/// The CLI's pool used to open connections on background threads that were
+/// still inside libpq when the process exited: about one run in ten died of
+/// SIGSEGV after its work was done.
+#[test]
+#[cfg_attr(
+    not(mstream_pg_tests),
+    ignore = "needs PostgreSQL: set MSTREAM_TEST_DATABASE_URL=postgres://… when building the tests"
+)]
+fn cli_commands_on_postgresql_exit_zero_every_time() {
+    const RUNS: usize = 50;
+    let (url, _database) = crate::helpers::pg_database().expect("MSTREAM_TEST_DATABASE_URL");
+    let dir = tempfile::tempdir().unwrap();
+    let password = [("MSTREAM_SUPERUSER_PASSWORD", "Root-pass-2026")];
+    let check = |what: &str, run: usize, output: &Output| {
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{what} run {run}: {:?}\n{}",
+            output.status,
+            stderr(output)
+        );
+    };
+    for run in 0..RUNS {
+        check(
+            "migrate",
+            run,
+            &mstream_on(&url, dir.path(), &["migrate"], &[]),
+        );
+    }
+    for run in 0..RUNS {
+        let username = format!("root{run}");
+        let email = format!("root{run}@example.com");
+        let args = [
+            "createsuperuser",
+            "--username",
+            &username,
+            "--email",
+            &email,
+            "--noinput",
+        ];
+        check(
+            "createsuperuser",
+            run,
+            &mstream_on(&url, dir.path(), &args, &password),
+        );
+    }
+    for run in 0..RUNS {
+        let output = mstream_on(&url, dir.path(), &["changepassword", "root0"], &password);
+        check("changepassword", run, &output);
+    }
+    // `seed` fills an empty catalog once; later runs refuse with exit 1,
+    // which must still be a normal exit, never a signal.
+    let seeded = mstream_on(
+        &url,
+        dir.path(),
+        &[
+            "seed",
+            "--contents",
+            "2",
+            "--artists",
+            "2",
+            "--users",
+            "1",
+            "--reviews",
+            "1",
+        ],
+        &[],
+    );
+    check("seed", 0, &seeded);
+    for run in 1..RUNS {
+        let output = mstream_on(&url, dir.path(), &["seed", "--contents", "2"], &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "seed run {run}: {:?}\n{}",
+            output.status,
+            stderr(&output)
+        );
+    }
+}
+
+/// `mstream serve` on `url` on a free port: the child and the port, once it
+/// answers (its start-up lines are read until the listener is up).
+fn start_serve(
+    url: &str,
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, u16, String) {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mstream"));
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .env_remove("MSTREAM_TEST_DATABASE_URL")
+        .env("MSTREAM__DATABASE__URL", url)
+        .env("MSTREAM__SERVER__PORT", port.to_string())
+        .env("MSTREAM__SERVER__WORKERS", "1")
+        .env("MSTREAM__MEDIA__ROOT", dir.join("content"))
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("starting service") {
+            break;
+        }
+    }
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, port, log)
+}
+
+/// A raw HTTP/1.1 GET; returns the response's head and body as text.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn sigterm(child: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+/// The server's pool opens connections ahead of time; a SIGTERM right
+/// after a request (which took the idle one, so another is being opened)
+/// must still end in exit 0.
+#[test]
+#[cfg_attr(
+    not(mstream_pg_tests),
+    ignore = "needs PostgreSQL: set MSTREAM_TEST_DATABASE_URL=postgres://… when building the tests"
+)]
+fn serve_on_postgresql_exits_zero_on_sigterm_every_time() {
+    const RUNS: usize = 50;
+    let (url, _database) = crate::helpers::pg_database().expect("MSTREAM_TEST_DATABASE_URL");
+    let dir = tempfile::tempdir().unwrap();
+    for run in 0..RUNS {
+        let (mut child, port, log) = start_serve(&url, dir.path(), &[]);
+        let ready = http_get(port, "/readyz");
+        assert!(
+            ready.starts_with("HTTP/1.1 200"),
+            "run {run}: {ready}\n{log}"
+        );
+        sigterm(&child);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "run {run}: {status:?}\n{log}");
+    }
+}

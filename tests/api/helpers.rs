@@ -34,7 +34,7 @@ impl Drop for TestApp {
 }
 
 /// A per-test PostgreSQL database, dropped with the test.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
 }
@@ -67,6 +67,24 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A fresh PostgreSQL database and its URL when `MSTREAM_TEST_DATABASE_URL`
+/// names a PostgreSQL server (dropped with the returned guard).
+pub fn pg_database() -> Option<(String, PgDatabase)> {
+    let admin_url = std::env::var("MSTREAM_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))?;
+    let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn =
+        diesel::PgConnection::establish(&admin_url).expect("PostgreSQL for tests reachable");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    Some((
+        with_database(&admin_url, &name),
+        PgDatabase { admin_url, name },
+    ))
+}
+
 /// Starts the application with defaults fit for tests.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
@@ -80,20 +98,9 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         }
     });
     let dir = tempfile::tempdir().expect("temp dir");
-    let (url, database) = match std::env::var("MSTREAM_TEST_DATABASE_URL") {
-        Ok(admin_url) if admin_url.starts_with("postgres") => {
-            let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin_url)
-                .expect("PostgreSQL for tests reachable");
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .expect("create test database");
-            (
-                with_database(&admin_url, &name),
-                Some(PgDatabase { admin_url, name }),
-            )
-        }
-        _ => (
+    let (url, database) = match pg_database() {
+        Some((url, database)) => (url, Some(database)),
+        None => (
             format!("sqlite://{}/mstream.sqlite3", dir.path().display()),
             None,
         ),

@@ -178,6 +178,20 @@ impl DbPool {
     /// Opens the database at `url` (creating an SQLite file and its folder
     /// when missing) and checks that it answers.
     pub fn connect(url: &str, size: u32) -> DbResult<Self> {
+        Self::build(url, size, 1)
+    }
+
+    /// As [`DbPool::connect`], for short-lived processes (the CLI): a
+    /// connection is opened only when a caller asks for one (and waits for
+    /// it), never ahead of time on r2d2's threads. With one idle connection
+    /// kept, taking it made r2d2 open the next in the background, and a
+    /// process exiting while that thread was inside libpq crashed in libc
+    /// (SIGSEGV after the work was done, about one run in ten).
+    pub fn connect_on_demand(url: &str, size: u32) -> DbResult<Self> {
+        Self::build(url, size, 0)
+    }
+
+    fn build(url: &str, size: u32, min_idle: u32) -> DbResult<Self> {
         let backend = Backend::from_url(url).map_err(DbError::Unavailable)?;
         if let Backend::Sqlite(path) = &backend {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -197,7 +211,7 @@ impl DbPool {
             .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))?;
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
-            .min_idle(Some(1))
+            .min_idle(Some(min_idle))
             .connection_timeout(Duration::from_secs(10))
             // A PostgreSQL server can restart under us: check a connection
             // before lending it, so a dead one is replaced instead of failing

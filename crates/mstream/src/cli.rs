@@ -8,7 +8,7 @@ use mstream_service::accounts::{valid_email, valid_username, NewAccount};
 use mstream_service::{AccountService, ServiceError};
 
 use crate::config::Settings;
-use crate::startup::{open_database, services, Application};
+use crate::startup::{open_cli_database, services, Application};
 
 /// mstream: the media-streaming catalog service.
 #[derive(Debug, Parser)]
@@ -85,7 +85,7 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
                 .map_err(|e| fail(e.to_string()))
         }
         Command::Migrate => {
-            open_database(&settings).map_err(|e| fail(e.to_string()))?;
+            open_cli_database(&settings).map_err(|e| fail(e.to_string()))?;
             println!("Database is up to date.");
             Ok(())
         }
@@ -112,7 +112,7 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
                 reviews: reviews.unwrap_or(demo.reviews),
                 seed,
             };
-            let pool = open_database(&settings).map_err(|e| fail(e.to_string()))?;
+            let pool = open_cli_database(&settings).map_err(|e| fail(e.to_string()))?;
             let services = services(&settings, pool);
             let started = std::time::Instant::now();
             let made = crate::seed::run(&services, plan, settings.auth.bcrypt_cost)
@@ -147,7 +147,7 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
 }
 
 fn accounts(settings: &Settings) -> Result<AccountService, Failure> {
-    let pool = open_database(settings).map_err(|e| fail(e.to_string()))?;
+    let pool = open_cli_database(settings).map_err(|e| fail(e.to_string()))?;
     Ok(services(settings, pool).accounts)
 }
 

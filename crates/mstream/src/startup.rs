@@ -28,9 +28,25 @@ pub enum StartupError {
     },
 }
 
-/// Opens the pool and applies pending migrations.
+/// Opens the server's pool and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartupError> {
-    let pool = DbPool::connect(&settings.database.url, settings.database.pool_size)?;
+    migrated(DbPool::connect(
+        &settings.database.url,
+        settings.database.pool_size,
+    )?)
+}
+
+/// Opens a pool for a CLI command (connections opened only when asked
+/// for, so none is in flight when the process exits) and applies pending
+/// migrations.
+pub fn open_cli_database(settings: &Settings) -> Result<DbPool, StartupError> {
+    migrated(DbPool::connect_on_demand(
+        &settings.database.url,
+        settings.database.pool_size,
+    )?)
+}
+
+fn migrated(pool: DbPool) -> Result<DbPool, StartupError> {
     let applied = migrate::run_pending(&pool)?;
     for version in applied {
         tracing::info!(%version, "applied migration");
