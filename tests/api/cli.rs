@@ -152,6 +152,7 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
         )
         .env("MSTREAM__SERVER__PORT", port.to_string())
         .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -175,6 +176,9 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
     if let Ok(health) = health {
         assert!(String::from_utf8_lossy(&health.stdout).contains("ok"));
     }
+    let root = http_get(port, "/");
+    assert!(root.starts_with("HTTP/1.1 302"), "{root}");
+    assert!(root.contains("\r\nlocation: /api/\r\n"), "{root}");
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -182,6 +186,16 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful stop exits 0: {status:?}");
+    let mut banner = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut banner).unwrap();
+    for line in [
+        format!("listening on 127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{port}/api/\n"),
+        format!("http://127.0.0.1:{port}/api/docs/\n"),
+        format!("http://127.0.0.1:{port}/admin/\n"),
+    ] {
+        assert!(banner.contains(&line), "{line:?} in {banner}");
+    }
     assert!(
         dir.path().join("serve.sqlite3").exists(),
         "the database was created"
@@ -286,49 +300,6 @@ fn cli_commands_on_postgresql_exit_zero_every_time() {
     }
 }
 
-/// `mstream serve` on `url` on a free port: the child and the port, once it
-/// answers (its start-up lines are read until the listener is up).
-fn start_serve(
-    url: &str,
-    dir: &std::path::Path,
-    env: &[(&str, &str)],
-) -> (std::process::Child, u16, String) {
-    use std::io::{BufRead, BufReader};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mstream"));
-    command
-        .arg("serve")
-        .current_dir(dir)
-        .env_remove("MSTREAM_TEST_DATABASE_URL")
-        .env("MSTREAM__DATABASE__URL", url)
-        .env("MSTREAM__SERVER__PORT", port.to_string())
-        .env("MSTREAM__SERVER__WORKERS", "1")
-        .env("MSTREAM__MEDIA__ROOT", dir.join("content"))
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut log = String::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        log.push_str(&line);
-        log.push('\n');
-        if line.contains("starting service") {
-            break;
-        }
-    }
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, port, log)
-}
-
 /// A raw HTTP/1.1 GET; returns the response's head and body as text.
 fn http_get(port: u16, path: &str) -> String {
     use std::io::{Read, Write};
@@ -341,14 +312,6 @@ fn http_get(port: u16, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
-}
-
-fn sigterm(child: &std::process::Child) {
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
 }
 
 /// The server's pool opens connections ahead of time; a SIGTERM right
@@ -364,14 +327,14 @@ fn serve_on_postgresql_exits_zero_on_sigterm_every_time() {
     let (url, _database) = crate::helpers::pg_database().expect("MSTREAM_TEST_DATABASE_URL");
     let dir = tempfile::tempdir().unwrap();
     for run in 0..RUNS {
-        let (mut child, port, log) = start_serve(&url, dir.path(), &[]);
+        let mut server = crate::helpers::Served::start(&url, dir.path(), &[]);
+        let (port, log) = (server.port, server.startup.clone());
         let ready = http_get(port, "/readyz");
         assert!(
             ready.starts_with("HTTP/1.1 200"),
             "run {run}: {ready}\n{log}"
         );
-        sigterm(&child);
-        let status = child.wait().unwrap();
+        let status = server.stop();
         assert_eq!(status.code(), Some(0), "run {run}: {status:?}\n{log}");
     }
 }

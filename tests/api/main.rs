@@ -10,6 +10,7 @@ mod catalog;
 mod cli;
 mod conventions;
 mod helpers;
+mod logs;
 mod media;
 mod operations;
 mod ops;

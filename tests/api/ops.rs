@@ -205,9 +205,8 @@ async fn metrics_count_requests_by_route_template_and_status() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let genre = app.create(&admin, "genre", json!({"name": "Drama"})).await;
-    let list = r#"mstream_http_requests_total{method="GET",route="/api/{resource}/",status="200"}"#;
-    let read =
-        r#"mstream_http_requests_total{method="GET",route="/api/{resource}/{id}/",status="200"}"#;
+    let list = r#"mstream_http_requests_total{method="GET",route="/api/genre/",status="200"}"#;
+    let read = r#"mstream_http_requests_total{method="GET",route="/api/genre/{id}/",status="200"}"#;
     let before = scrape(&app).await;
     for _ in 0..3 {
         assert_eq!(app.get("/api/genre/", &admin).await.status, 200);
@@ -217,7 +216,17 @@ async fn metrics_count_requests_by_route_template_and_status() {
         app.get(&format!("/api/genre/{id}/"), &admin).await.status,
         200
     );
+    let media = app
+        .send(Method::GET, "/content/content/none.mp4", None, None)
+        .await;
+    assert_eq!(media.status, 403);
     let after = scrape(&app).await;
+    assert!(
+        after
+            .keys()
+            .any(|k| k.contains(r#"route="/content/{path}",status="403""#)),
+        "the media route without the router's regex"
+    );
     let grew = |series: &str| {
         after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
     };
@@ -226,7 +235,7 @@ async fn metrics_count_requests_by_route_template_and_status() {
     assert!(
         after.keys().any(
             |k| k.starts_with("mstream_http_request_duration_seconds_bucket{")
-                && k.contains(r#"route="/api/{resource}/""#)
+                && k.contains(r#"route="/api/genre/""#)
         ),
         "latency histogram by route"
     );
@@ -234,6 +243,27 @@ async fn metrics_count_requests_by_route_template_and_status() {
         after.keys().all(|k| !k.contains(id)),
         "raw paths never become labels"
     );
+    assert!(
+        after.keys().all(|k| !k.contains("{resource}")),
+        "each resource is its own series"
+    );
+    let commit = env!("MSTREAM_GIT_COMMIT");
+    let version = env!("CARGO_PKG_VERSION");
+    let info = format!(r#"mstream_build_info{{version="{version}",commit="{commit}"}}"#);
+    let labelled = format!(r#"mstream_build_info{{commit="{commit}",version="{version}"}}"#);
+    assert!(
+        after.get(&info).or(after.get(&labelled)) == Some(&1.0),
+        "{info} 1"
+    );
+    assert!(after["process_resident_memory_bytes"] > 1e6);
+    assert!(after["process_open_fds"] >= 3.0);
+    assert!(after["process_cpu_seconds_total"] >= 0.0);
+    let started = after["process_start_time_seconds"];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(started > now - 3600.0 && started <= now + 1.0, "{started}");
     for name in [
         "mstream_upload_bytes_total",
         "mstream_stream_bytes_total",

@@ -9,6 +9,7 @@ pub mod file_body;
 pub mod list;
 pub mod observe;
 pub mod openapi;
+pub mod process;
 pub mod routes;
 pub mod slash;
 pub mod throttle;
@@ -21,7 +22,7 @@ use actix_web::{web, App, HttpServer};
 use mstream_service::Services;
 use tracing_actix_web::TracingLogger;
 
-pub use observe::{record_stream_bytes, record_upload_bytes};
+pub use observe::{record_build_info, record_stream_bytes, record_upload_bytes};
 pub use throttle::{ThrottleSettings, TrustedProxies};
 
 /// HTTP settings.
@@ -62,9 +63,11 @@ pub fn serve(
     let openapi = openapi::document();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
-        // Middleware runs outside-in from the LAST `.wrap()`: logging (with
-        // the request id), metrics, the slash rule, identifying the caller,
-        // then the per-address and per-user budgets, then the routes.
+        // Middleware runs outside-in from the LAST `.wrap()`: the access
+        // log and metrics (outermost, so they see every response, and the
+        // access line is written outside the request's span), the request's
+        // span and id, the slash rule, identifying the caller, then the
+        // per-address and per-user budgets, then the routes.
         App::new()
             .app_data(data.clone())
             .configure(|cfg| routes::configure(cfg, openapi.clone()))
@@ -73,8 +76,8 @@ pub fn serve(
             .wrap(limiters.anonymous())
             .wrap(from_fn(throttle::identify))
             .wrap(from_fn(slash::trailing_slash))
+            .wrap(TracingLogger::<observe::RequestSpan>::new())
             .wrap(from_fn(observe::observe))
-            .wrap(TracingLogger::default())
     })
     .shutdown_timeout(30)
     .listen(listener)?;

@@ -78,8 +78,9 @@ fn fail(message: impl Into<String>) -> Failure {
 pub async fn run(command: Command, settings: Settings) -> Outcome {
     match command {
         Command::Serve => {
+            let host = settings.server.host.clone();
             let app = Application::build(settings).map_err(|e| fail(e.to_string()))?;
-            tracing::info!(port = app.port(), "serving");
+            println!("{}", banner(&host, app.port()));
             app.run_until_stopped()
                 .await
                 .map_err(|e| fail(e.to_string()))
@@ -144,6 +145,26 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
             Ok(())
         }
     }
+}
+
+/// What a newcomer wants to know once the server is up: where it listens
+/// and the three pages to open.
+fn banner(host: &str, port: u16) -> String {
+    // An unspecified address listens everywhere; this machine reaches it
+    // as localhost.
+    let reachable = match host {
+        "0.0.0.0" | "::" | "[::]" => "localhost",
+        other => other,
+    };
+    let base = if reachable.contains(':') && !reachable.starts_with('[') {
+        format!("http://[{reachable}]:{port}")
+    } else {
+        format!("http://{reachable}:{port}")
+    };
+    format!(
+        "mstream {} listening on {host}:{port}\n  API:   {base}/api/\n  docs:  {base}/api/docs/\n  admin: {base}/admin/",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 fn accounts(settings: &Settings) -> Result<AccountService, Failure> {

@@ -8,7 +8,10 @@ fn main() -> ExitCode {
     // Fills in variables the real environment lacks; never overrides them.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    telemetry::init();
+    if let Err(error) = telemetry::init() {
+        eprintln!("mstream: configuration error: {error}");
+        return ExitCode::from(2);
+    }
     let settings = match Settings::load() {
         Ok(settings) => settings,
         Err(error) => {

@@ -115,6 +115,7 @@ impl Application {
                 },
             },
         };
+        mstream_api::record_build_info(env!("CARGO_PKG_VERSION"), env!("MSTREAM_GIT_COMMIT"));
         let server = mstream_api::serve(listener, state, settings.server.workers)
             .map_err(|source| StartupError::Bind { addr, source })?;
         Ok(Self { server, port })

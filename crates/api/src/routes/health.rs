@@ -28,8 +28,12 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text: the process's request, latency and byte metrics, then
-/// this server's database pool use and the statements it ran.
+/// this server's database pool use and the statements it ran, then the
+/// standard `process_*` lines.
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let process = web::block(|| crate::process::ProcessStats::read().render())
+        .await
+        .unwrap_or_default();
     let pool = state.services.ctx.pool();
     let (open, idle) = pool.usage();
     let (hits, misses) = state.services.ctx.reads().counts();
@@ -56,6 +60,7 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         open.saturating_sub(idle),
         pool.max_size(),
     );
+    body += &process;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

@@ -39,6 +39,11 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
     }
 }
 
+/// Whether `/api/<name>/` is a resource these routes serve.
+pub fn is_resource(name: &str) -> bool {
+    endpoint(name).is_ok()
+}
+
 /// Registers the resource routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
