@@ -338,3 +338,193 @@ fn serve_on_postgresql_exits_zero_on_sigterm_every_time() {
         assert_eq!(status.code(), Some(0), "run {run}: {status:?}\n{log}");
     }
 }
+
+#[test]
+fn unknown_keys_are_reported_where_they_were_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(
+        dir.path().join("config/development.toml"),
+        "[media]\nrot = \"elsewhere\"\n",
+    )
+    .unwrap();
+    let typo = [("MSTREAM__SERVER__PROT", "9000")];
+    let warned = mstream(dir.path(), &["migrate"], &typo);
+    let text = stderr(&warned);
+    assert!(warned.status.success(), "{text}");
+    assert!(
+        text.contains("server.prot in MSTREAM__SERVER__PROT (did you mean server.port?)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("media.rot in config/development.toml (did you mean media.root?)"),
+        "{text}"
+    );
+    std::fs::rename(
+        dir.path().join("config/development.toml"),
+        dir.path().join("config/production.toml"),
+    )
+    .unwrap();
+    let refused = mstream(
+        dir.path(),
+        &["migrate"],
+        &[("MSTREAM_ENV", "production"), ("DSK", "a-key"), typo[0]],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("server.prot"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        stderr(&refused).contains("media.rot"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_what_it_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "MSTREAM__SERVER__PORT",
+            "99999",
+            "server.port = 99999 (in MSTREAM__SERVER__PORT): must be a whole number from 0 to 65535",
+        ),
+        (
+            "MSTREAM__MEDIA__PUBLIC",
+            "maybe",
+            "media.public = \"maybe\" (in MSTREAM__MEDIA__PUBLIC): must be true or false",
+        ),
+        (
+            "MSTREAM__DATABASE__URL",
+            "postgres://postgres@127.0.0.1:5432/",
+            "a PostgreSQL URL must name its database",
+        ),
+    ];
+    for (key, value, message) in cases {
+        let output = mstream(dir.path(), &["migrate"], &[(key, value)]);
+        let text = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{key}={value}: {text}");
+        assert!(text.contains(message), "{key}={value}: {text}");
+        assert!(!text.contains("expected"), "no serde wording: {text}");
+    }
+    let down = mstream(
+        dir.path(),
+        &["migrate"],
+        &[(
+            "MSTREAM__DATABASE__URL",
+            "postgres://postgres@127.0.0.1:1/mstream",
+        )],
+    );
+    let text = stderr(&down);
+    assert_eq!(down.status.code(), Some(1), "{text}");
+    assert!(
+        text.starts_with("mstream: database unavailable: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn serve_refuses_a_media_root_it_cannot_write() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a-file"), b"").unwrap();
+    let root = dir.path().join("a-file/content");
+    let output = mstream(
+        dir.path(),
+        &["serve", "--port", "0"],
+        &[("MSTREAM__MEDIA__ROOT", root.to_str().unwrap())],
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("media.root"), "{text}");
+    assert!(text.contains("not writable"), "{text}");
+}
+
+#[test]
+fn serve_help_lists_its_flags_and_their_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = mstream(dir.path(), &["serve", "--help"], &[]);
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for expected in [
+        "--host",
+        "MSTREAM__SERVER__HOST",
+        "--port",
+        "MSTREAM__SERVER__PORT",
+        "--workers",
+        "MSTREAM__SERVER__WORKERS",
+        "--config",
+        "MSTREAM_CONFIG",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+}
+
+#[test]
+fn seeding_a_catalog_twice_says_why_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = [
+        "seed",
+        "--contents",
+        "2",
+        "--artists",
+        "2",
+        "--users",
+        "1",
+        "--reviews",
+        "1",
+    ];
+    let first = mstream(dir.path(), &small, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = mstream(dir.path(), &small, &[]);
+    let text = stderr(&second);
+    assert_eq!(second.status.code(), Some(1), "{text}");
+    assert!(!text.contains("non_field_errors"), "{text}");
+}
+
+/// `changepassword` on a terminal (a pseudo-terminal made by `script`)
+/// explains a weak password and asks again, as Django's does.
+#[test]
+fn changepassword_asks_again_after_a_weak_password_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = mstream(
+        dir.path(),
+        &[
+            "createsuperuser",
+            "--username",
+            "root",
+            "--email",
+            "root@example.com",
+            "--noinput",
+        ],
+        &[("MSTREAM_SUPERUSER_PASSWORD", "Root-pass-2026")],
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let command = format!("{} changepassword root", env!("CARGO_BIN_EXE_mstream"));
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("MSTREAM_TEST_DATABASE_URL")
+        .env(
+            "MSTREAM__DATABASE__URL",
+            format!("sqlite://{}/cli.sqlite3", dir.path().display()),
+        )
+        .env("MSTREAM__AUTH__BCRYPT_COST", "4")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        b"12345678\n12345678\nNew-root-pass-2026\nNew-root-pass-2026\n",
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("entirely numeric"), "{text}");
+    assert!(text.contains("Password changed successfully"), "{text}");
+}

@@ -12,14 +12,16 @@ fn main() -> ExitCode {
         eprintln!("mstream: configuration error: {error}");
         return ExitCode::from(2);
     }
-    let settings = match Settings::load() {
+    let settings = match Settings::load_with(cli.config.as_deref()) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("mstream: configuration error: {error}");
             return ExitCode::from(2);
         }
     };
-    let command = cli.command.unwrap_or(Command::Serve);
+    let command = cli
+        .command
+        .unwrap_or(Command::Serve(cli::ServeArgs::default()));
     match actix_web::rt::System::new().block_on(cli::run(command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(cli::Failure(message, code)) => {

@@ -13,7 +13,7 @@ use crate::config::Settings;
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     /// The database could not be opened or migrated.
-    #[error("database: {0}")]
+    #[error("{}", database_message(.0))]
     Database(#[from] mstream_db::DbError),
     /// A setting is unusable.
     #[error("configuration: {0}")]
@@ -26,6 +26,31 @@ pub enum StartupError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// `DbError::Unavailable` already says "database unavailable"; the rest
+/// need saying that the database is where it failed.
+fn database_message(error: &mstream_db::DbError) -> String {
+    match error {
+        mstream_db::DbError::Unavailable(_) => error.to_string(),
+        other => format!("database: {other}"),
+    }
+}
+
+/// Refuses a media root the server cannot write (found at start-up, not
+/// at the first upload): creates it if missing, then writes and removes a
+/// probe file in it.
+pub fn check_media_root(root: &std::path::Path) -> Result<(), StartupError> {
+    let refuse = |e: std::io::Error| {
+        StartupError::Config(format!(
+            "media.root {}: not writable ({e}); set MSTREAM__MEDIA__ROOT to a folder this user may write",
+            root.display()
+        ))
+    };
+    std::fs::create_dir_all(root).map_err(refuse)?;
+    let probe = root.join(format!(".write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(refuse)?;
+    std::fs::remove_file(&probe).map_err(refuse)
 }
 
 /// Opens the server's pool and applies pending migrations.
@@ -88,6 +113,7 @@ impl Application {
         if generated {
             tracing::warn!("no secret key configured: using a throwaway one (signed media URLs will not survive a restart); set MSTREAM__SECRET_KEY");
         }
+        check_media_root(&settings.media.root)?;
         let pool = open_database(&settings)?;
         let stale = mstream_service::media::clean_staging(&settings.media.root);
         if stale > 0 {
