@@ -14,6 +14,7 @@ mod logs;
 mod media;
 mod operations;
 mod ops;
+mod options;
 mod reviews;
 mod seed;
 mod uploads;

@@ -67,11 +67,13 @@ pub fn serve(
         // log and metrics (outermost, so they see every response, and the
         // access line is written outside the request's span), the request's
         // span and id, the slash rule, identifying the caller, then the
-        // per-address and per-user budgets, then the routes.
+        // per-address and per-user budgets, HEAD served as GET, then the
+        // routes.
         App::new()
             .app_data(data.clone())
             .configure(|cfg| routes::configure(cfg, openapi.clone()))
             .default_service(web::to(routes::not_found))
+            .wrap(from_fn(routes::head_as_get))
             .wrap(limiters.users())
             .wrap(limiters.anonymous())
             .wrap(from_fn(throttle::identify))

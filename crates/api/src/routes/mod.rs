@@ -4,10 +4,14 @@ pub mod accounts;
 pub mod admin;
 pub mod health;
 pub mod media;
+pub mod options;
 pub mod resources;
 pub mod root;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
@@ -18,12 +22,27 @@ use crate::AppState;
 /// `/api/{resource}/` routes would otherwise claim `/api/docs/`.
 pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi) {
     cfg.service(utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi));
+    options::configure(cfg);
     health::configure(cfg);
     accounts::configure(cfg);
     root::configure(cfg);
     media::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
+}
+
+/// Middleware: `HEAD` is answered as `GET` would be, without the body
+/// (Django's and DRF's habit, and what every `Allow` here promises; the
+/// connection knows the request was a HEAD and sends no body). `/content/`
+/// has its own HEAD handling.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD && !req.path().starts_with("/content/") {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// 404 for paths no route matches.
