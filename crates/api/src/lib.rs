@@ -60,7 +60,7 @@ pub fn serve(
 ) -> std::io::Result<Server> {
     observe::handle();
     let limiters = throttle::Limiters::new(&state.settings.throttle)?;
-    let openapi = openapi::document();
+    let openapi = openapi::document_json();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
         // Middleware runs outside-in from the LAST `.wrap()`: the access

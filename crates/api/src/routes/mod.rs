@@ -20,8 +20,11 @@ use crate::AppState;
 
 /// Registers every route. The docs go first: the generic
 /// `/api/{resource}/` routes would otherwise claim `/api/docs/`.
-pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi) {
-    cfg.service(utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi));
+pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
+    cfg.service(
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+            .external_url_unchecked("/api/schema/", openapi),
+    );
     options::configure(cfg);
     health::configure(cfg);
     accounts::configure(cfg);
