@@ -160,3 +160,17 @@ async fn every_method_an_allow_header_lists_is_served() {
         .await;
     assert_eq!(head.body, serde_json::Value::Null, "HEAD has no body");
 }
+
+#[tokio::test]
+async fn probes_answer_other_methods_with_405() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let trace = app
+            .send(Method::from_bytes(b"TRACE").unwrap(), path, None, None)
+            .await;
+        assert_eq!(trace.status, 405, "TRACE {path}");
+        assert_eq!(trace.header("allow"), Some("GET, HEAD"), "{path}");
+        let head = app.send(Method::HEAD, path, None, None).await;
+        assert_eq!(head.status, 200, "HEAD {path}");
+    }
+}

@@ -7,9 +7,23 @@ use crate::AppState;
 
 /// Registers the probes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+    // Other methods get 405 with `Allow` (HEAD is served as GET).
+    let get_only = || web::to(super::method_not_allowed("GET, HEAD"));
+    cfg.service(
+        web::resource("/healthz")
+            .route(web::get().to(healthz))
+            .default_service(get_only()),
+    )
+    .service(
+        web::resource("/readyz")
+            .route(web::get().to(readyz))
+            .default_service(get_only()),
+    )
+    .service(
+        web::resource("/metrics")
+            .route(web::get().to(metrics))
+            .default_service(get_only()),
+    );
 }
 
 async fn healthz() -> HttpResponse {
