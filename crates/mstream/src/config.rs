@@ -486,6 +486,17 @@ mod tests {
         assert_eq!(closest("server.prot", &keys), Some("server.port"));
     }
 
+    /// docs/operations.md lists every key with its variable: a new setting
+    /// fails here until it is documented.
+    #[test]
+    fn every_key_is_documented_in_operations_md() {
+        let doc = include_str!("../../../docs/operations.md");
+        for key in Settings::known_keys() {
+            let row = format!("| `{key}` | `{}`", variable_of(&key));
+            assert!(doc.contains(&row), "docs/operations.md: a row for {key}: {row}");
+        }
+    }
+
     #[test]
     fn postgres_urls_must_name_a_database() {
         assert!(names_database("postgres://u@h:5432/db"));
