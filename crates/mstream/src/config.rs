@@ -493,7 +493,10 @@ mod tests {
         let doc = include_str!("../../../docs/operations.md");
         for key in Settings::known_keys() {
             let row = format!("| `{key}` | `{}`", variable_of(&key));
-            assert!(doc.contains(&row), "docs/operations.md: a row for {key}: {row}");
+            assert!(
+                doc.contains(&row),
+                "docs/operations.md: a row for {key}: {row}"
+            );
         }
     }
 
