@@ -6,23 +6,47 @@ use serde_json::json;
 
 use crate::helpers::spawn_app_with;
 
+/// The binary run from `dir` on its SQLite file there (cli.sqlite3).
 fn mstream(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let url = format!("sqlite://{}/cli.sqlite3", dir.display());
+    mstream_on(&url, dir, args, env)
+}
+
+/// The binary, from `dir`, on the database at `url`, with `env` added.
+fn command_on(url: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mstream"));
     command
-        .args(args)
         .current_dir(dir)
         .env_remove("MSTREAM_TEST_DATABASE_URL")
-        .env(
-            "MSTREAM__DATABASE__URL",
-            format!("sqlite://{}/cli.sqlite3", dir.display()),
-        )
+        .env("MSTREAM__DATABASE__URL", url)
         .env("MSTREAM__AUTH__BCRYPT_COST", "4")
         .env("RUST_LOG", "warn");
     for (key, value) in env {
         command.env(key, value);
     }
-    command.output().expect("mstream runs")
+    command
 }
+
+/// Runs the binary with `args` (see [`command_on`]) to its end.
+fn mstream_on(url: &str, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command_on(url, dir, env)
+        .args(args)
+        .output()
+        .expect("mstream runs")
+}
+
+/// A catalog small enough to seed in a moment.
+const SMALL_SEED: [&str; 9] = [
+    "seed",
+    "--contents",
+    "2",
+    "--artists",
+    "2",
+    "--users",
+    "1",
+    "--reviews",
+    "1",
+];
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -202,23 +226,6 @@ fn serve_migrates_answers_and_exits_cleanly_on_sigterm() {
     );
 }
 
-/// Runs the binary against `url`, from `dir`, and requires a normal exit 0
-/// (a signal such as SIGSEGV has no exit code).
-fn mstream_on(url: &str, dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_mstream"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MSTREAM_TEST_DATABASE_URL")
-        .env("MSTREAM__DATABASE__URL", url)
-        .env("MSTREAM__AUTH__BCRYPT_COST", "4")
-        .env("RUST_LOG", "warn");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("mstream runs")
-}
-
 /// The CLI's pool used to open connections on background threads that were
 /// still inside libpq when the process exited: about one run in ten died of
 /// SIGSEGV after its work was done.
@@ -271,22 +278,7 @@ fn cli_commands_on_postgresql_exit_zero_every_time() {
     }
     // `seed` fills an empty catalog once; later runs refuse with exit 1,
     // which must still be a normal exit, never a signal.
-    let seeded = mstream_on(
-        &url,
-        dir.path(),
-        &[
-            "seed",
-            "--contents",
-            "2",
-            "--artists",
-            "2",
-            "--users",
-            "1",
-            "--reviews",
-            "1",
-        ],
-        &[],
-    );
+    let seeded = mstream_on(&url, dir.path(), &SMALL_SEED, &[]);
     check("seed", 0, &seeded);
     for run in 1..RUNS {
         let output = mstream_on(&url, dir.path(), &["seed", "--contents", "2"], &[]);
@@ -465,17 +457,7 @@ fn serve_help_lists_its_flags_and_their_variables() {
 #[test]
 fn seeding_a_catalog_twice_says_why_in_plain_words() {
     let dir = tempfile::tempdir().unwrap();
-    let small = [
-        "seed",
-        "--contents",
-        "2",
-        "--artists",
-        "2",
-        "--users",
-        "1",
-        "--reviews",
-        "1",
-    ];
+    let small = SMALL_SEED;
     let first = mstream(dir.path(), &small, &[]);
     assert!(first.status.success(), "{}", stderr(&first));
     let second = mstream(dir.path(), &small, &[]);
@@ -503,15 +485,20 @@ fn changepassword_asks_again_after_a_weak_password_on_a_terminal() {
     );
     assert!(made.status.success(), "{}", stderr(&made));
     let command = format!("{} changepassword root", env!("CARGO_BIN_EXE_mstream"));
-    let mut child = Command::new("script")
+    let url = format!("sqlite://{}/cli.sqlite3", dir.path().display());
+    // The same environment, with script(1) giving the binary a terminal.
+    let base = command_on(&url, dir.path(), &[]);
+    let mut script = Command::new("script");
+    script
         .args(["-qec", &command, "/dev/null"])
-        .current_dir(dir.path())
-        .env_remove("MSTREAM_TEST_DATABASE_URL")
-        .env(
-            "MSTREAM__DATABASE__URL",
-            format!("sqlite://{}/cli.sqlite3", dir.path().display()),
-        )
-        .env("MSTREAM__AUTH__BCRYPT_COST", "4")
+        .current_dir(dir.path());
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(value) => script.env(key, value),
+            None => script.env_remove(key),
+        };
+    }
+    let mut child = script
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

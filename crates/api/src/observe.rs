@@ -118,23 +118,21 @@ pub fn record_stream_bytes(bytes: u64) {
     metrics::counter!(STREAM_BYTES).increment(bytes);
 }
 
-/// A response body that counts its bytes into
-/// [`STREAM_BYTES`] as they are handed to the connection, so a player that
-/// stops after the first megabyte of a 2 GiB file counts one megabyte, not
-/// the file's size. Its size is the inner body's, so `Content-Length` is
-/// kept.
-pub struct CountedBody<B> {
+/// What a [`Tapped`] body tells about each chunk it hands on.
+pub trait Tap: Unpin {
+    /// `len` more bytes went to the connection.
+    fn chunk(&mut self, len: u64);
+}
+
+/// A response body that reports each chunk's size to `T` as it is handed
+/// to the connection. Its size is the inner body's, so `Content-Length`
+/// is kept.
+pub struct Tapped<B, T> {
     inner: B,
+    tap: T,
 }
 
-impl<B> CountedBody<B> {
-    /// Counts what `inner` yields.
-    pub fn new(inner: B) -> Self {
-        Self { inner }
-    }
-}
-
-impl<B: MessageBody + Unpin> MessageBody for CountedBody<B> {
+impl<B: MessageBody + Unpin, T: Tap> MessageBody for Tapped<B, T> {
     type Error = B::Error;
 
     fn size(&self) -> actix_web::body::BodySize {
@@ -145,11 +143,36 @@ impl<B: MessageBody + Unpin> MessageBody for CountedBody<B> {
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
-        let polled = std::pin::Pin::new(&mut self.get_mut().inner).poll_next(cx);
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_next(cx);
         if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
-            record_stream_bytes(chunk.len() as u64);
+            this.tap.chunk(chunk.len() as u64);
         }
         polled
+    }
+}
+
+/// Counts into [`STREAM_BYTES`].
+pub struct StreamBytes;
+
+impl Tap for StreamBytes {
+    fn chunk(&mut self, len: u64) {
+        record_stream_bytes(len);
+    }
+}
+
+/// A body that counts its bytes into [`STREAM_BYTES`] as they are sent, so
+/// a player that stops after the first megabyte of a 2 GiB file counts one
+/// megabyte, not the file's size.
+pub type CountedBody<B> = Tapped<B, StreamBytes>;
+
+impl<B> CountedBody<B> {
+    /// Counts what `inner` yields.
+    pub fn new(inner: B) -> Self {
+        Tapped {
+            inner,
+            tap: StreamBytes,
+        }
     }
 }
 
@@ -273,40 +296,28 @@ impl Access {
     }
 }
 
-/// A response body that counts the bytes handed to the connection and
-/// writes the request's access line when it is dropped: after the last
-/// byte, or when the client went away (then with the bytes sent so far).
-pub struct AccessBody<B> {
-    inner: B,
+/// The bytes a response sent, and its access line, written when the body
+/// is dropped: after the last byte, or when the client went away (then
+/// with the bytes sent so far).
+pub struct AccessTap {
     bytes: u64,
     access: Access,
 }
 
-impl<B> Drop for AccessBody<B> {
+impl Tap for AccessTap {
+    fn chunk(&mut self, len: u64) {
+        self.bytes += len;
+    }
+}
+
+impl Drop for AccessTap {
     fn drop(&mut self) {
         self.access.write(self.bytes);
     }
 }
 
-impl<B: MessageBody + Unpin> MessageBody for AccessBody<B> {
-    type Error = B::Error;
-
-    fn size(&self) -> actix_web::body::BodySize {
-        self.inner.size()
-    }
-
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
-        let this = self.get_mut();
-        let polled = std::pin::Pin::new(&mut this.inner).poll_next(cx);
-        if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
-            this.bytes += chunk.len() as u64;
-        }
-        polled
-    }
-}
+/// A response body that writes its request's access line when done.
+pub type AccessBody<B> = Tapped<B, AccessTap>;
 
 /// An error's message followed by its causes, `: `-separated (one line,
 /// not a `Debug` dump).
@@ -388,10 +399,9 @@ pub async fn observe(
             .headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
     }
-    Ok(response.map_body(|_, inner| AccessBody {
+    Ok(response.map_body(|_, inner| Tapped {
         inner,
-        bytes: 0,
-        access,
+        tap: AccessTap { bytes: 0, access },
     }))
 }
 

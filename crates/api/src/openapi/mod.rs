@@ -128,13 +128,7 @@ fn type_name(resource: &Resource) -> String {
     resource
         .noun
         .split_whitespace()
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
-                .unwrap_or_default()
-        })
+        .map(crate::routes::options::capitalize)
         .collect()
 }
 

@@ -95,16 +95,19 @@ fn metadata(name: &str, description: &str, parses: &[&str]) -> Map<String, Json>
     out
 }
 
+/// `genre` → `Genre` (the first letter upper-cased).
+pub(crate) fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// `genre` → `Genre`, `content media file` → `Content Media File`.
-fn title(noun: &str) -> String {
+pub(crate) fn title(noun: &str) -> String {
     noun.split_whitespace()
-        .map(|word| {
-            let mut chars = word.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
-                .unwrap_or_default()
-        })
+        .map(capitalize)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -114,12 +117,7 @@ fn label(name: &str) -> String {
     if name == "id" {
         return "ID".into();
     }
-    let spaced = name.replace('_', " ");
-    let mut chars = spaced.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    capitalize(&name.replace('_', " "))
 }
 
 /// One field as DRF's `SimpleMetadata.get_field_info` describes it, for a
