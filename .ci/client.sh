@@ -4,7 +4,9 @@
 #     works: .ci/client_check.py signs up, signs in, curates a small catalog
 #     as the admin, reviews as a user and reads the pages back, all through
 #     the generated typed functions and models.
-#  2. /metrics, after that traffic, passes `promtool check metrics`
+#  2. openapi-typescript (npm) turns the same document into types that
+#     .ci/typescript/check.ts type-checks against (tsc --noEmit).
+#  3. /metrics, after that traffic, passes `promtool check metrics`
 #     (Debian's prometheus package; installed when missing).
 #
 # Environment: MSTREAM_BIN (default: build the debug binary),
@@ -17,7 +19,9 @@ cd "$here"
 source .ci/lib/serve.sh
 
 venv="${CLIENT_VENV:-$HOME/.cache/mstream-openapi-client}"
-python_tool "$venv" openapi-python-client 'openapi-python-client>=0.29,<0.30'
+# Pinned exactly: .ci/openapi-python-client/templates are copies of this
+# version's templates.
+python_tool "$venv" openapi-python-client 'openapi-python-client==0.29.1'
 if ! command -v promtool >/dev/null; then
     echo "client.sh: installing promtool (Debian's prometheus)" >&2
     apt-get update -qq
@@ -27,32 +31,15 @@ fi
 start_mstream
 
 curl -fsS "$base/api/schema/" -o "$work/schema.json"
-# The generator (0.29) emits code that does not import (`Unset` undefined)
-# for a request body offered in two media types, as /user/signup/ and
-# /user/login/ are (JSON and form, SPEC §1). The generated client speaks
-# JSON, so its copy of the document keeps only JSON where both are offered;
-# the form bodies are covered by the black-box tests.
-python3 - "$work/schema.json" <<'PY'
-import json, sys
-path = sys.argv[1]
-doc = json.load(open(path))
-for item in doc["paths"].values():
-    for operation in item.values():
-        content = operation.get("requestBody", {}).get("content", {})
-        if "application/json" in content:
-            for media_type in [m for m in content if m != "application/json"]:
-                del content[media_type]
-json.dump(doc, open(path, "w"))
-PY
+# Generated as is, with the generator's own configuration: no edits to the
+# document or to the generated code. The custom templates call typing.cast
+# through the typing module, so a model property named `cast` (a content's
+# cast, SPEC §3) cannot shadow it (docs/decisions.md).
 printf 'post_hooks: []\n' >"$work/client-config.yaml"
 (cd "$work" && "$venv/bin/openapi-python-client" generate --path schema.json \
-    --config client-config.yaml --output-path "$work/client" --meta none --overwrite)
-# The generator's models call `typing.cast` by its bare name, which a
-# property named `cast` (a content's cast, SPEC §3) shadows inside
-# `from_dict`. Rename the import in the generated files.
-find "$work/client" -name '*.py' -exec sed -i -E \
-    -e 's/^from typing import cast$/from typing import cast as _typing_cast/' \
-    -e 's/\bcast\(/_typing_cast(/g' {} +
+    --config client-config.yaml \
+    --custom-template-path "$here/.ci/openapi-python-client/templates" \
+    --output-path "$work/client" --meta none --overwrite)
 
 status=0
 PYTHONPATH="$work" MSTREAM_BASE="$base" MSTREAM_ADMIN_TOKEN="$token" \
@@ -63,9 +50,24 @@ if [[ $status -ne 0 ]]; then
     exit $status
 fi
 
+# 2. A TypeScript client: openapi-typescript's types of the same document
+#    must type-check a small use of them (.ci/typescript/check.ts).
+ts_tools="${TS_TOOLS:-$HOME/.cache/mstream-typescript}"
+if [[ ! -x "$ts_tools/node_modules/.bin/tsc" || ! -x "$ts_tools/node_modules/.bin/openapi-typescript" ]]; then
+    echo "client.sh: installing openapi-typescript and typescript into $ts_tools" >&2
+    mkdir -p "$ts_tools"
+    npm install --prefix "$ts_tools" --silent --no-audit --no-fund \
+        openapi-typescript@7.13.0 typescript@5.9.3 >/dev/null
+fi
+mkdir -p "$work/ts"
+"$ts_tools/node_modules/.bin/openapi-typescript" "$work/schema.json" -o "$work/ts/schema.d.ts"
+cp .ci/typescript/check.ts "$work/ts/check.ts"
+"$ts_tools/node_modules/.bin/tsc" --noEmit --strict --target es2020 \
+    --moduleResolution node "$work/ts/check.ts"
+
 curl -fsS "$base/metrics" -o "$work/metrics.txt"
 if ! promtool check metrics <"$work/metrics.txt"; then
     echo "client.sh: promtool rejects /metrics" >&2
     exit 1
 fi
-echo "client.sh: generated client works; /metrics passes promtool ($(grep -vc '^#' "$work/metrics.txt") samples)"
+echo "client.sh: generated Python client works, TypeScript types check; /metrics passes promtool ($(grep -vc '^#' "$work/metrics.txt") samples)"

@@ -110,7 +110,7 @@ def main():
     if [g.id for g in listed.results] != [genre.id]:
         sys.exit(f"genre_list search+filter: {listed!r}")
     found = expect(
-        contents_list.sync(client=admin, genre=genre.id, ordering="-rating"),
+        contents_list.sync(client=admin, genre=[genre.id], ordering="-rating"),
         PaginatedContentList,
         "contents_list",
     )
@@ -168,7 +168,7 @@ def main():
         "reviews_create",
     )
     reviews = expect(
-        reviews_list.sync(client=viewer, content=content.id),
+        reviews_list.sync(client=viewer, content=[content.id]),
         PaginatedReviewList,
         "reviews_list",
     )

@@ -76,6 +76,24 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A fresh PostgreSQL database and its URL when `MSTREAM_TEST_DATABASE_URL`
+/// names a PostgreSQL server (dropped with the returned guard).
+pub fn pg_database() -> Option<(String, PgDatabase)> {
+    let admin_url = std::env::var("MSTREAM_TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| url.starts_with("postgres"))?;
+    let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn =
+        diesel::PgConnection::establish(&admin_url).expect("PostgreSQL for tests reachable");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .expect("create test database");
+    Some((
+        with_database(&admin_url, &name),
+        PgDatabase { admin_url, name },
+    ))
+}
+
 /// An empty database of the suite's backend: an SQLite file in `dir`, or
 /// a PostgreSQL database dropped with the value.
 pub struct FreshDatabase {
@@ -84,20 +102,12 @@ pub struct FreshDatabase {
 }
 
 pub fn fresh_database(dir: &tempfile::TempDir) -> FreshDatabase {
-    match std::env::var("MSTREAM_TEST_DATABASE_URL") {
-        Ok(admin_url) if admin_url.starts_with("postgres") => {
-            let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin_url)
-                .expect("PostgreSQL for tests reachable");
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .expect("create test database");
-            FreshDatabase {
-                url: with_database(&admin_url, &name),
-                database: Some(PgDatabase { admin_url, name }),
-            }
-        }
-        _ => FreshDatabase {
+    match pg_database() {
+        Some((url, database)) => FreshDatabase {
+            url,
+            database: Some(database),
+        },
+        None => FreshDatabase {
             url: format!("sqlite://{}/mstream.sqlite3", dir.path().display()),
             database: None,
         },
@@ -125,7 +135,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 pub async fn spawn_apps_with(count: usize, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            mstream::telemetry::init();
+            mstream::telemetry::init().expect("valid log settings");
         }
     });
     let dir = tempfile::tempdir().expect("temp dir");
@@ -593,20 +603,12 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub fn new(dir: &std::path::Path, name: &str) -> Self {
-        match std::env::var("MSTREAM_TEST_DATABASE_URL") {
-            Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("mstream_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(&admin_url)
-                    .expect("PostgreSQL for tests reachable");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create test database");
-                Self {
-                    url: with_database(&admin_url, &name),
-                    _database: Some(PgDatabase { admin_url, name }),
-                }
-            }
-            _ => Self {
+        match pg_database() {
+            Some((url, database)) => Self {
+                url,
+                _database: Some(database),
+            },
+            None => Self {
                 url: format!("sqlite://{}/{name}", dir.display()),
                 _database: None,
             },
@@ -624,5 +626,96 @@ impl TestApp {
         let body = serde_json::json!({"username": username, "password": password});
         self.send(Method::POST, "/user/login/", None, Some(&body))
             .await
+    }
+}
+
+/// A real `mstream serve` process on a free port, its stderr read line by
+/// line (start-up lines in `startup`, later ones from `lines`).
+pub struct Served {
+    pub child: std::process::Child,
+    pub port: u16,
+    pub startup: String,
+    pub lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Served {
+    /// Starts `mstream serve` on `url` from `dir` with `env` added, and
+    /// returns once the listener is up.
+    pub fn start(url: &str, dir: &std::path::Path, env: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mstream"));
+        command
+            .arg("serve")
+            .current_dir(dir)
+            .env_remove("MSTREAM_TEST_DATABASE_URL")
+            .env_remove("MSTREAM_LOG_FORMAT")
+            .env("MSTREAM__DATABASE__URL", url)
+            .env("MSTREAM__SERVER__PORT", port.to_string())
+            .env("MSTREAM__SERVER__WORKERS", "1")
+            .env("MSTREAM__MEDIA__ROOT", dir.join("content"))
+            .env("MSTREAM__AUTH__BCRYPT_COST", "4")
+            .env("MSTREAM__SECRET_KEY", "test-secret-key")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let (send, lines) = std::sync::mpsc::channel();
+        // Reads to the end, so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut startup = String::new();
+        for line in lines.iter() {
+            startup.push_str(&line);
+            startup.push('\n');
+            if line.contains("starting service") {
+                break;
+            }
+        }
+        Served {
+            child,
+            port,
+            startup,
+            lines,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGTERM, then the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        self.child.wait().unwrap()
+    }
+
+    /// Every stderr line until the process ended (call after `stop`).
+    pub fn rest(&self) -> Vec<String> {
+        self.lines.iter().collect()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

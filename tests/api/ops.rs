@@ -205,9 +205,8 @@ async fn metrics_count_requests_by_route_template_and_status() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let genre = app.create(&admin, "genre", json!({"name": "Drama"})).await;
-    let list = r#"mstream_http_requests_total{method="GET",route="/api/{resource}/",status="200"}"#;
-    let read =
-        r#"mstream_http_requests_total{method="GET",route="/api/{resource}/{id}/",status="200"}"#;
+    let list = r#"mstream_http_requests_total{method="GET",route="/api/genre/",status="200"}"#;
+    let read = r#"mstream_http_requests_total{method="GET",route="/api/genre/{id}/",status="200"}"#;
     let before = scrape(&app).await;
     for _ in 0..3 {
         assert_eq!(app.get("/api/genre/", &admin).await.status, 200);
@@ -217,7 +216,17 @@ async fn metrics_count_requests_by_route_template_and_status() {
         app.get(&format!("/api/genre/{id}/"), &admin).await.status,
         200
     );
+    let media = app
+        .send(Method::GET, "/content/content/none.mp4", None, None)
+        .await;
+    assert_eq!(media.status, 403);
     let after = scrape(&app).await;
+    assert!(
+        after
+            .keys()
+            .any(|k| k.contains(r#"route="/content/{path}",status="403""#)),
+        "the media route without the router's regex"
+    );
     let grew = |series: &str| {
         after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
     };
@@ -226,7 +235,7 @@ async fn metrics_count_requests_by_route_template_and_status() {
     assert!(
         after.keys().any(
             |k| k.starts_with("mstream_http_request_duration_seconds_bucket{")
-                && k.contains(r#"route="/api/{resource}/""#)
+                && k.contains(r#"route="/api/genre/""#)
         ),
         "latency histogram by route"
     );
@@ -234,6 +243,31 @@ async fn metrics_count_requests_by_route_template_and_status() {
         after.keys().all(|k| !k.contains(id)),
         "raw paths never become labels"
     );
+    // Only unknown names (404s, from any test in this process) keep the
+    // template; a served resource always has its own series.
+    assert!(
+        after
+            .keys()
+            .all(|k| !(k.contains("{resource}") && k.contains(r#"status="200""#))),
+        "each resource is its own series"
+    );
+    let commit = env!("MSTREAM_GIT_COMMIT");
+    let version = env!("CARGO_PKG_VERSION");
+    let info = format!(r#"mstream_build_info{{version="{version}",commit="{commit}"}}"#);
+    let labelled = format!(r#"mstream_build_info{{commit="{commit}",version="{version}"}}"#);
+    assert!(
+        after.get(&info).or(after.get(&labelled)) == Some(&1.0),
+        "{info} 1"
+    );
+    assert!(after["process_resident_memory_bytes"] > 1e6);
+    assert!(after["process_open_fds"] >= 3.0);
+    assert!(after["process_cpu_seconds_total"] >= 0.0);
+    let started = after["process_start_time_seconds"];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(started > now - 3600.0 && started <= now + 1.0, "{started}");
     for name in [
         "mstream_upload_bytes_total",
         "mstream_stream_bytes_total",
@@ -507,10 +541,11 @@ async fn every_served_route_and_method_is_in_the_openapi_document() {
     // The admin panel (its page, files and the form description it reads)
     // is for its own page in a browser, not for API clients: not an API
     // endpoint (docs/decisions.md).
-    // `/_fault/` exists in test builds only (a_500_shows_only_…).
+    // `/_fault/` exists in test builds only (a_500_shows_only_…); `/` only
+    // redirects a visitor to `/api/`.
     for pattern in served
         .iter()
-        .filter(|p| !p.starts_with("/admin/") && **p != "/_fault/")
+        .filter(|p| !p.starts_with("/admin/") && **p != "/_fault/" && **p != "/")
     {
         let route = actix_web::dev::ResourceDef::new(*pattern);
         assert!(
@@ -546,4 +581,76 @@ async fn every_served_route_and_method_is_in_the_openapi_document() {
             }
         }
     }
+}
+
+/// What generated clients and schemathesis read from the document: an
+/// example for every body, the error answers with DRF's bodies, repeatable
+/// filters as arrays, empty filter values declared, described tags.
+#[tokio::test]
+async fn the_openapi_document_has_examples_errors_and_array_filters() {
+    let app = spawn_app().await;
+    let doc = app.send(Method::GET, "/api/schema/", None, None).await.body;
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !(path.starts_with("/api/") || path.starts_with("/user/")) || path == "/api/schema/" {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let at = format!("{method} {path}");
+            if let Some(body) = operation["requestBody"]["content"].as_object() {
+                assert_eq!(body.len(), 1, "{at}: one media type per body");
+                for (media, content) in body {
+                    assert!(
+                        !content["example"].is_null(),
+                        "{at} {media}: request example"
+                    );
+                }
+            }
+            let responses = operation["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                if let Some(content) = response["content"].as_object() {
+                    let json = &content["application/json"];
+                    assert!(
+                        !json["example"].is_null(),
+                        "{at} {status}: response example"
+                    );
+                }
+            }
+            if !operation["security"].as_array().is_some_and(Vec::is_empty) {
+                for status in ["401", "429"] {
+                    assert!(responses.contains_key(status), "{at}: {status}");
+                }
+            }
+            if let Some(bad) = responses.get("400") {
+                let example = &bad["content"]["application/json"]["example"];
+                let (field, messages) = example.as_object().unwrap().iter().next().unwrap();
+                assert!(messages[0].is_string(), "{at}: 400 {field} lists messages");
+            }
+        }
+    }
+    assert!(operations > 40, "{operations}");
+    let list = &doc["paths"]["/api/contents/"]["get"]["parameters"];
+    let parameter = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let genre = parameter("genre");
+    assert_eq!(genre["schema"]["type"], "array", "{genre}");
+    assert_eq!(genre["explode"], true);
+    assert_eq!(genre["allowEmptyValue"], true);
+    assert_eq!(parameter("updated__lte")["allowEmptyValue"], true);
+    for tag in doc["tags"].as_array().unwrap() {
+        assert!(
+            tag["description"].as_str().is_some_and(|d| d.len() > 10),
+            "{tag}"
+        );
+    }
+    let created = &doc["paths"]["/api/genre/"]["post"]["responses"]["400"]["content"]
+        ["application/json"]["example"];
+    assert_eq!(created["name"][0], "genre with this name already exists.");
 }

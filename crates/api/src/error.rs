@@ -88,14 +88,12 @@ impl ResponseError for ApiError {
                 ServiceError::TooLarge(limit) => json!({
                     "detail": format!("The upload is larger than the limit of {limit} bytes.")
                 }),
-                ServiceError::Unavailable(why) => {
-                    tracing::error!(cause = %why, "database unavailable");
+                // The cause is logged once, in the request's access line
+                // (`observe`), and never shown to the client.
+                ServiceError::Unavailable(_) => {
                     json!({ "detail": "Service temporarily unavailable, try again later." })
                 }
-                ServiceError::Internal(why) => {
-                    tracing::error!(cause = %why, "internal error");
-                    json!({ "detail": text::INTERNAL })
-                }
+                ServiceError::Internal(_) => json!({ "detail": text::INTERNAL }),
             },
         };
         let mut response = HttpResponse::build(status).json(body);

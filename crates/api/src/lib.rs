@@ -10,6 +10,7 @@ pub mod front;
 pub mod list;
 pub mod observe;
 pub mod openapi;
+pub mod process;
 pub mod routes;
 pub mod slash;
 pub mod throttle;
@@ -23,7 +24,7 @@ use mstream_service::Services;
 use tracing_actix_web::TracingLogger;
 
 pub use front::AllowedHosts;
-pub use observe::{record_stream_bytes, record_upload_bytes};
+pub use observe::{record_build_info, record_stream_bytes, record_upload_bytes};
 pub use throttle::{ThrottleSettings, TrustedProxies};
 
 /// HTTP settings.
@@ -70,24 +71,27 @@ pub fn serve(
     // each worker opens its own connection to it.
     let local_budgets = std::sync::Arc::new(throttle::gcra::LocalStore::default());
     let throttle_settings = state.settings.throttle.clone();
-    let openapi = openapi::document();
+    let openapi = openapi::document_json();
     let data = web::Data::new(state);
     let mut server = HttpServer::new(move || {
-        // Middleware runs outside-in from the LAST `.wrap()`: logging (with
-        // the request id), metrics, the front door (URI length, host,
-        // security headers), the slash rule, identifying the caller and
-        // spending their budget, then the routes.
+        // Middleware runs outside-in from the LAST `.wrap()`: the access
+        // log and metrics (outermost, so they see every response, and the
+        // access line is written outside the request's span), the request's
+        // span and id, the front door (URI length, host, security headers),
+        // the slash rule, identifying the caller and spending their budget,
+        // HEAD served as GET, then the routes.
         let budgets = throttle::Budgets::new(&throttle_settings, local_budgets.clone());
         App::new()
             .app_data(data.clone())
             .app_data(web::Data::new(budgets))
             .configure(|cfg| routes::configure(cfg, openapi.clone()))
             .default_service(web::to(routes::not_found))
+            .wrap(from_fn(routes::head_as_get))
             .wrap(from_fn(throttle::guard))
             .wrap(from_fn(slash::trailing_slash))
             .wrap(from_fn(front::guard))
+            .wrap(TracingLogger::<observe::RequestSpan>::new())
             .wrap(from_fn(observe::observe))
-            .wrap(TracingLogger::default())
     })
     .shutdown_timeout(30)
     .listen(listener)?;

@@ -192,6 +192,10 @@ pub struct Manager {
 pub struct PoolOptions {
     /// Most connections.
     pub size: u32,
+    /// Connections kept open while idle; 0 opens one only for a caller
+    /// that waits for it (short-lived processes: see
+    /// [`DbPool::connect_on_demand`]).
+    pub min_idle: u32,
     /// Longest wait for a connection before [`DbError::Unavailable`].
     pub acquire_timeout: Duration,
     /// Longest a statement may run before PostgreSQL cancels it
@@ -204,6 +208,7 @@ impl Default for PoolOptions {
     fn default() -> Self {
         Self {
             size: 16,
+            min_idle: 1,
             acquire_timeout: Duration::from_secs(2),
             statement_timeout: Duration::from_secs(5),
         }
@@ -321,6 +326,23 @@ impl DbPool {
         )
     }
 
+    /// As [`DbPool::connect`], for short-lived processes (the CLI): a
+    /// connection is opened only when a caller asks for one (and waits for
+    /// it), never ahead of time on r2d2's threads. With one idle connection
+    /// kept, taking it made r2d2 open the next in the background, and a
+    /// process exiting while that thread was inside libpq crashed in libc
+    /// (SIGSEGV after the work was done, about one run in ten).
+    pub fn connect_on_demand(url: &str, size: u32) -> DbResult<Self> {
+        Self::connect_with(
+            url,
+            PoolOptions {
+                size,
+                min_idle: 0,
+                ..PoolOptions::default()
+            },
+        )
+    }
+
     /// [`DbPool::connect`] with every option.
     pub fn connect_with(url: &str, options: PoolOptions) -> DbResult<Self> {
         let size = options.size;
@@ -344,7 +366,7 @@ impl DbPool {
             .map_err(|e| DbError::Unavailable(one_line(&e.to_string())))?;
         let pool = r2d2::Pool::builder()
             .max_size(size.max(1))
-            .min_idle(Some(1))
+            .min_idle(Some(options.min_idle))
             // A request waits this long at most, then gets its 503: with the
             // database down, every request fails in about this time.
             .connection_timeout(options.acquire_timeout.max(Duration::from_millis(1)))

@@ -8,22 +8,55 @@ use mstream_service::accounts::{valid_email, valid_username, NewAccount};
 use mstream_service::{AccountService, ServiceError};
 
 use crate::config::Settings;
-use crate::startup::{open_database, services, Application};
+use crate::startup::{open_cli_database, services, Application, StartupError};
 
 /// mstream: the media-streaming catalog service.
 #[derive(Debug, Parser)]
 #[command(name = "mstream", version, about)]
 pub struct Cli {
+    /// A TOML file read after config/default.toml and
+    /// config/<MSTREAM_ENV>.toml, before the MSTREAM__… variables.
+    #[arg(long, global = true, value_name = "FILE", env = "MSTREAM_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// `serve`'s flags; each overrides its setting from files and variables.
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [setting: server.host, env: MSTREAM__SERVER__HOST; default 127.0.0.1]
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Port to listen on, 0 for any free one [setting: server.port, env: MSTREAM__SERVER__PORT; default 8000]
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// HTTP worker threads [setting: server.workers, env: MSTREAM__SERVER__WORKERS; default: one per core]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
+}
+
+impl ServeArgs {
+    /// Applies the flags given over `settings`.
+    pub fn apply(&self, settings: &mut Settings) {
+        if let Some(host) = &self.host {
+            settings.server.host.clone_from(host);
+        }
+        if let Some(port) = self.port {
+            settings.server.port = port;
+        }
+        if let Some(workers) = self.workers {
+            settings.server.workers = Some(usize::from(workers));
+        }
+    }
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending migrations, then serve the API (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
     /// Create an admin account.
@@ -77,15 +110,21 @@ fn fail(message: impl Into<String>) -> Failure {
 /// Runs `command` to completion.
 pub async fn run(command: Command, settings: Settings) -> Outcome {
     match command {
-        Command::Serve => {
-            let app = Application::build(settings).map_err(|e| fail(e.to_string()))?;
-            tracing::info!(port = app.port(), "serving");
+        Command::Serve(args) => {
+            let mut settings = settings;
+            args.apply(&mut settings);
+            let host = settings.server.host.clone();
+            let app = Application::build(settings).map_err(|e| match e {
+                StartupError::Config(why) => Failure(format!("configuration error: {why}"), 2),
+                other => fail(other.to_string()),
+            })?;
+            println!("{}", banner(&host, app.port()));
             app.run_until_stopped()
                 .await
                 .map_err(|e| fail(e.to_string()))
         }
         Command::Migrate => {
-            open_database(&settings).map_err(|e| fail(e.to_string()))?;
+            open_cli_database(&settings).map_err(|e| fail(e.to_string()))?;
             println!("Database is up to date.");
             Ok(())
         }
@@ -112,7 +151,7 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
                 reviews: reviews.unwrap_or(demo.reviews),
                 seed,
             };
-            let pool = open_database(&settings).map_err(|e| fail(e.to_string()))?;
+            let pool = open_cli_database(&settings).map_err(|e| fail(e.to_string()))?;
             let services = services(&settings, pool);
             let started = std::time::Instant::now();
             let made = crate::seed::run(&services, plan, settings.auth.bcrypt_cost)
@@ -132,28 +171,85 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
         }
         Command::Changepassword { username } => {
             let accounts = accounts(&settings)?;
-            let password = prompt_new_password()?;
+            let user = accounts
+                .find_user(&username)
+                .await
+                .map_err(|e| fail(describe(e)))?
+                .ok_or_else(|| fail(format!("user '{username}' does not exist")))?;
+            let interactive = std::io::stdin().is_terminal();
+            println!("Changing password for user '{}'", user.username);
+            // As Django's: on a terminal a weak password is explained and
+            // asked for again; without one it is refused.
+            let password = loop {
+                let password = prompt_new_password()?;
+                match AccountService::check_new_password(&password, &user.username, &user.email) {
+                    Ok(()) => break password,
+                    Err(problems) if interactive => eprintln!("{}", problems.join("\n")),
+                    Err(problems) => return Err(fail(problems.join(" "))),
+                }
+            };
             accounts
                 .change_password(&username, &password)
                 .await
-                .map_err(|e| match e {
-                    ServiceError::NotFound => fail(format!("user '{username}' does not exist")),
-                    other => fail(describe(other)),
-                })?;
+                .map_err(|e| fail(describe(e)))?;
             println!("Password changed successfully for user '{username}'.");
             Ok(())
         }
     }
 }
 
+/// What a newcomer wants to know once the server is up: where it listens
+/// and the three pages to open.
+fn banner(host: &str, port: u16) -> String {
+    // An unspecified address listens everywhere; this machine reaches it
+    // as localhost.
+    let reachable = match host {
+        "0.0.0.0" | "::" | "[::]" => "localhost",
+        other => other,
+    };
+    let base = if reachable.contains(':') && !reachable.starts_with('[') {
+        format!("http://[{reachable}]:{port}")
+    } else {
+        format!("http://{reachable}:{port}")
+    };
+    format!(
+        "mstream {} listening on {host}:{port}\n  API:   {base}/api/\n  docs:  {base}/api/docs/\n  admin: {base}/admin/",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 fn accounts(settings: &Settings) -> Result<AccountService, Failure> {
-    let pool = open_database(settings).map_err(|e| fail(e.to_string()))?;
+    let pool = open_cli_database(settings).map_err(|e| fail(e.to_string()))?;
     Ok(services(settings, pool).accounts)
 }
 
+/// A use case's refusal as a sentence: field errors as `field: message`,
+/// but messages about no field (`non_field_errors`) alone.
 fn describe(error: ServiceError) -> String {
     match error {
-        ServiceError::Validation(errors) => errors.to_string(),
+        ServiceError::Validation(errors) => {
+            let value = serde_json::to_value(&errors).unwrap_or_default();
+            let Some(fields) = value.as_object() else {
+                return errors.to_string();
+            };
+            let mut parts = Vec::new();
+            for (field, messages) in fields {
+                let messages: Vec<String> = match messages {
+                    serde_json::Value::Array(list) => list
+                        .iter()
+                        .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
+                        .collect(),
+                    other => vec![other.to_string()],
+                };
+                let messages = messages.join(" ");
+                if field == "non_field_errors" {
+                    parts.push(messages);
+                } else {
+                    parts.push(format!("{field}: {messages}"));
+                }
+            }
+            parts.join("; ")
+        }
         other => other.to_string(),
     }
 }

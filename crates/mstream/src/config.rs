@@ -3,13 +3,14 @@
 //! variables (a `.env` file in the working directory supplies any that the
 //! real environment lacks). `DSK` stands in for `MSTREAM__SECRET_KEY`.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use config::{Config, Environment, File};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Every setting, each with a default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Settings {
     /// Signs media URLs. Generated per run in development when missing.
     #[serde(default)]
@@ -35,7 +36,7 @@ pub struct Settings {
 }
 
 /// `server.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ServerSettings {
     /// Address to bind.
@@ -73,7 +74,7 @@ impl Default for ServerSettings {
 }
 
 /// `database.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DatabaseSettings {
     /// `sqlite://path` or `postgres://…`.
@@ -108,7 +109,7 @@ impl Default for DatabaseSettings {
 }
 
 /// `media.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MediaSettings {
     /// Folder of the uploaded files.
@@ -133,7 +134,7 @@ impl Default for MediaSettings {
 }
 
 /// `auth.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct AuthSettings {
     /// bcrypt work factor.
@@ -155,7 +156,7 @@ impl Default for AuthSettings {
 }
 
 /// `throttle.*`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct ThrottleSettings {
     /// Requests a minute per signed-in user (0: unlimited).
@@ -204,10 +205,40 @@ pub struct ConfigError(pub String);
 impl Settings {
     /// Reads every layer from the working directory and the environment.
     pub fn load() -> Result<Self, ConfigError> {
+        Self::load_with(None)
+    }
+
+    /// As [`Settings::load`], with `extra` (`--config FILE`) read after
+    /// `config/<MSTREAM_ENV>.toml` and before the environment.
+    pub fn load_with(extra: Option<&Path>) -> Result<Self, ConfigError> {
         let environment = std::env::var("MSTREAM_ENV").unwrap_or_else(|_| "development".into());
-        let config = Config::builder()
-            .add_source(File::with_name("config/default").required(false))
-            .add_source(File::with_name(&format!("config/{environment}")).required(false))
+        let mut files = vec![
+            (
+                "config/default.toml".to_owned(),
+                File::with_name("config/default").required(false),
+            ),
+            (
+                format!("config/{environment}.toml"),
+                File::with_name(&format!("config/{environment}")).required(false),
+            ),
+        ];
+        if let Some(extra) = extra {
+            if !extra.is_file() {
+                return Err(ConfigError(format!(
+                    "--config {}: no such file",
+                    extra.display()
+                )));
+            }
+            files.push((
+                extra.display().to_string(),
+                File::from(extra.to_path_buf()).required(true),
+            ));
+        }
+        let mut builder = Config::builder();
+        for (_, file) in &files {
+            builder = builder.add_source(file.clone());
+        }
+        let config = builder
             .add_source(
                 Environment::with_prefix("MSTREAM")
                     .prefix_separator("__")
@@ -218,16 +249,54 @@ impl Settings {
                     .with_list_parse_key("server.allowed_hosts"),
             )
             .build()
-            .map_err(|e| ConfigError(e.to_string()))?;
+            .map_err(|e| ConfigError(describe_error(e)))?;
+        let unknown = unknown_keys(&files)?;
         let mut settings: Settings = config
             .try_deserialize()
-            .map_err(|e| ConfigError(e.to_string()))?;
+            .map_err(|e| ConfigError(describe_error(e)))?;
         settings.environment = environment;
+        if !unknown.is_empty() {
+            let list = unknown.join("; ");
+            if settings.is_production() {
+                return Err(ConfigError(format!(
+                    "unknown configuration keys (refused with MSTREAM_ENV=production): {list}"
+                )));
+            }
+            tracing::warn!("unknown configuration keys, ignored: {list}");
+        }
         if settings.secret_key.as_deref().is_none_or(str::is_empty) {
             settings.secret_key = std::env::var("DSK").ok().filter(|k| !k.is_empty());
         }
         settings.validate()?;
         Ok(settings)
+    }
+
+    /// Every key a configuration may set (`server.port`, `secret_key`, …),
+    /// read from the serialised defaults, so a new setting is known as soon
+    /// as it is a field.
+    pub fn known_keys() -> BTreeSet<String> {
+        fn walk(prefix: &str, value: &serde_json::Value, keys: &mut BTreeSet<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, value) in map {
+                        let path = if prefix.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{prefix}.{key}")
+                        };
+                        walk(&path, value, keys);
+                    }
+                }
+                _ => {
+                    keys.insert(prefix.to_owned());
+                }
+            }
+        }
+        let mut keys = BTreeSet::new();
+        if let Ok(defaults) = serde_json::to_value(Self::defaults()) {
+            walk("", &defaults, &mut keys);
+        }
+        keys
     }
 
     /// Defaults only (tests start from these).
@@ -245,7 +314,12 @@ impl Settings {
 
     /// Checks values no type can (URL scheme, ranges).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        mstream_db::Backend::from_url(&self.database.url).map_err(ConfigError)?;
+        let backend = mstream_db::Backend::from_url(&self.database.url).map_err(ConfigError)?;
+        if backend.is_postgres() && !names_database(&self.database.url) {
+            return Err(ConfigError(
+                "database.url: a PostgreSQL URL must name its database (postgres://user@host:5432/mstream); without one the tables would go into the server's shared default database".into(),
+            ));
+        }
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
             return Err(ConfigError(format!(
                 "auth.bcrypt_cost = {}: must be between 4 and 31",
@@ -316,5 +390,199 @@ impl Settings {
                 (key, true)
             }
         }
+    }
+}
+
+/// Whether a `postgres://` URL names a database: a non-empty path after
+/// the host, or a `dbname=` parameter.
+fn names_database(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = location
+        .split_once('/')
+        .map_or("", |(_, path)| path.trim_matches('/'));
+    !path.is_empty()
+        || query
+            .split('&')
+            .any(|pair| pair.strip_prefix("dbname=").is_some_and(|v| !v.is_empty()))
+}
+
+/// Keys set in the config files or as `MSTREAM__…` variables that no
+/// setting reads, each named where it was set (with a guess at what was
+/// meant).
+fn unknown_keys(
+    files: &[(String, File<config::FileSourceFile, config::FileFormat>)],
+) -> Result<Vec<String>, ConfigError> {
+    let known = Settings::known_keys();
+    let mut unknown = Vec::new();
+    let mut report = |key: &str, place: String| {
+        if !known.contains(key) {
+            let guess = closest(key, &known)
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            unknown.push(format!("{key} in {place}{guess}"));
+        }
+    };
+    for (name, file) in files {
+        let table = Config::builder()
+            .add_source(file.clone())
+            .build()
+            .and_then(|c| c.try_deserialize::<config::Map<String, config::Value>>())
+            .map_err(|e| ConfigError(describe_error(e)))?;
+        let mut keys = Vec::new();
+        leaf_keys("", &table, &mut keys);
+        for key in keys {
+            report(&key, name.clone());
+        }
+    }
+    let mut variables: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(name, _)| {
+            let rest = name.strip_prefix("MSTREAM__")?;
+            Some((rest.to_lowercase().replace("__", "."), name))
+        })
+        .collect();
+    variables.sort();
+    for (key, name) in variables {
+        report(&key, name);
+    }
+    Ok(unknown)
+}
+
+fn leaf_keys(prefix: &str, table: &config::Map<String, config::Value>, keys: &mut Vec<String>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match &value.kind {
+            config::ValueKind::Table(inner) => leaf_keys(&path, inner, keys),
+            _ => keys.push(path),
+        }
+    }
+}
+
+/// The known key nearest to `key` within two edits, if any.
+fn closest<'a>(key: &str, known: &'a BTreeSet<String>) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(key, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The `MSTREAM__…` variable that sets `key`.
+fn variable_of(key: &str) -> String {
+    format!("MSTREAM__{}", key.to_uppercase().replace('.', "__"))
+}
+
+/// A loader error in the operator's terms: which key, where it was set,
+/// the value and what the key takes (not serde's type vocabulary).
+fn describe_error(error: config::ConfigError) -> String {
+    match error {
+        config::ConfigError::Type {
+            origin,
+            unexpected,
+            expected,
+            key: Some(key),
+        } => {
+            // config keeps serde's wording ("64-bit unsigned integer
+            // `99999`", "string \"abc\""); only the value is wanted.
+            let found = unexpected.to_string();
+            let value = match found.split('`').nth(1) {
+                Some(inner) => inner.to_owned(),
+                None => found
+                    .strip_prefix("string ")
+                    .map_or(found.clone(), str::to_owned),
+            };
+            let place = match origin.as_deref() {
+                None | Some("the environment") => variable_of(&key),
+                Some(file) => file.to_owned(),
+            };
+            format!("{key} = {value} (in {place}): {}", takes(expected))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// What a key of serde's `expected` type accepts, in plain words.
+fn takes(expected: &str) -> String {
+    if expected.contains("16 bit") {
+        "must be a whole number from 0 to 65535".into()
+    } else if expected.contains("32 bit") {
+        "must be a whole number from 0 to 4294967295".into()
+    } else if expected.contains("integer") {
+        "must be a whole number, 0 or more".into()
+    } else if expected.contains("boolean") {
+        "must be true or false".into()
+    } else if expected.contains("sequence") {
+        "must be a list (comma-separated in an environment variable)".into()
+    } else if expected.contains("string") {
+        "must be text".into()
+    } else {
+        format!("must be {expected}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_keys_come_from_the_settings() {
+        let keys = Settings::known_keys();
+        for key in [
+            "secret_key",
+            "server.port",
+            "server.workers",
+            "media.root",
+            "throttle.anon_per_minute",
+        ] {
+            assert!(keys.contains(key), "{key} in {keys:?}");
+        }
+        assert!(!keys.contains("environment"));
+        assert_eq!(closest("server.prot", &keys), Some("server.port"));
+    }
+
+    /// docs/operations.md lists every key with its variable: a new setting
+    /// fails here until it is documented.
+    #[test]
+    fn every_key_is_documented_in_operations_md() {
+        let doc = include_str!("../../../docs/operations.md");
+        for key in Settings::known_keys() {
+            let row = format!("| `{key}` | `{}`", variable_of(&key));
+            assert!(
+                doc.contains(&row),
+                "docs/operations.md: a row for {key}: {row}"
+            );
+        }
+    }
+
+    #[test]
+    fn postgres_urls_must_name_a_database() {
+        assert!(names_database("postgres://u@h:5432/db"));
+        assert!(names_database("postgres://u:p@h/db?sslmode=disable"));
+        assert!(names_database("postgresql://h?dbname=x"));
+        assert!(!names_database("postgres://postgres@127.0.0.1:5432/"));
+        assert!(!names_database("postgres://postgres@127.0.0.1:5432"));
+        assert!(!names_database("postgres://h/?sslmode=disable"));
     }
 }

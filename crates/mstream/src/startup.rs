@@ -13,7 +13,7 @@ use crate::config::Settings;
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     /// The database could not be opened or migrated.
-    #[error("database: {0}")]
+    #[error("{}", database_message(.0))]
     Database(#[from] mstream_db::DbError),
     /// A setting is unusable.
     #[error("configuration: {0}")]
@@ -28,18 +28,59 @@ pub enum StartupError {
     },
 }
 
-/// Opens the pool and applies pending migrations.
+/// `DbError::Unavailable` already says "database unavailable"; the rest
+/// need saying that the database is where it failed.
+fn database_message(error: &mstream_db::DbError) -> String {
+    match error {
+        mstream_db::DbError::Unavailable(_) => error.to_string(),
+        other => format!("database: {other}"),
+    }
+}
+
+/// Refuses a media root the server cannot write (found at start-up, not
+/// at the first upload): creates it if missing, then writes and removes a
+/// probe file in it.
+pub fn check_media_root(root: &std::path::Path) -> Result<(), StartupError> {
+    let refuse = |e: std::io::Error| {
+        StartupError::Config(format!(
+            "media.root {}: not writable ({e}); set MSTREAM__MEDIA__ROOT to a folder this user may write",
+            root.display()
+        ))
+    };
+    std::fs::create_dir_all(root).map_err(refuse)?;
+    let probe = root.join(format!(".write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(refuse)?;
+    std::fs::remove_file(&probe).map_err(refuse)
+}
+
+/// Opens the server's pool and applies pending migrations.
 pub fn open_database(settings: &Settings) -> Result<DbPool, StartupError> {
-    let pool = DbPool::connect_with(
+    migrated(DbPool::connect_with(
         &settings.database.url,
-        PoolOptions {
-            size: settings.database.pool_size,
-            acquire_timeout: std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
-            statement_timeout: std::time::Duration::from_millis(
-                settings.database.statement_timeout_ms,
-            ),
-        },
-    )?;
+        pool_options(settings, 1),
+    )?)
+}
+
+/// Opens a pool for a CLI command (connections opened only when asked
+/// for, so none is in flight when the process exits) and applies pending
+/// migrations.
+pub fn open_cli_database(settings: &Settings) -> Result<DbPool, StartupError> {
+    migrated(DbPool::connect_with(
+        &settings.database.url,
+        pool_options(settings, 0),
+    )?)
+}
+
+fn pool_options(settings: &Settings, min_idle: u32) -> PoolOptions {
+    PoolOptions {
+        size: settings.database.pool_size,
+        min_idle,
+        acquire_timeout: std::time::Duration::from_millis(settings.database.acquire_timeout_ms),
+        statement_timeout: std::time::Duration::from_millis(settings.database.statement_timeout_ms),
+    }
+}
+
+fn migrated(pool: DbPool) -> Result<DbPool, StartupError> {
     let applied = migrate::run_pending(&pool)?;
     for version in applied {
         tracing::info!(%version, "applied migration");
@@ -81,6 +122,7 @@ impl Application {
         if generated {
             tracing::warn!("no secret key configured: using a throwaway one (signed media URLs will not survive a restart); set MSTREAM__SECRET_KEY");
         }
+        check_media_root(&settings.media.root)?;
         let pool = open_database(&settings)?;
         let stale = mstream_service::media::clean_staging(&settings.media.root);
         if stale > 0 {
@@ -120,6 +162,7 @@ impl Application {
                 },
             },
         };
+        mstream_api::record_build_info(env!("CARGO_PKG_VERSION"), env!("MSTREAM_GIT_COMMIT"));
         let server = mstream_api::serve(listener, state, settings.server.workers)
             .map_err(|source| StartupError::Bind { addr, source })?;
         Ok(Self { server, port })

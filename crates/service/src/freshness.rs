@@ -62,41 +62,61 @@ impl Freshness {
     /// arrived.
     pub async fn current(&self, ctx: &Ctx) -> ServiceResult<Generations> {
         let since = arrival();
-        let mut receiver = {
-            let mut state = self
-                .state
-                .lock()
-                .map_err(|_| ServiceError::Internal("freshness state poisoned".into()))?;
-            if let Some((began, generations)) = state.last {
-                if began >= since {
-                    return Ok(generations);
+        // A check whose task died (its runtime shut down: an HTTP worker
+        // restarted) drops its sender; its waiters then join the next one.
+        for _ in 0..3 {
+            let mut receiver = {
+                let mut state = self
+                    .state
+                    .lock()
+                    .map_err(|_| ServiceError::Internal("freshness state poisoned".into()))?;
+                if let Some((began, generations)) = state.last {
+                    if began >= since {
+                        return Ok(generations);
+                    }
                 }
-            }
-            let receiver = match &state.next {
-                Some(sender) => sender.subscribe(),
-                None => {
-                    let (sender, receiver) = watch::channel(None);
-                    state.next = Some(sender);
-                    receiver
+                let receiver = match &state.next {
+                    Some(sender) => sender.subscribe(),
+                    None => {
+                        let (sender, receiver) = watch::channel(None);
+                        state.next = Some(sender);
+                        receiver
+                    }
+                };
+                if !state.running {
+                    state.running = true;
+                    // A task of its own: a waiter that goes away (its client
+                    // hung up) must not take the others' check with it.
+                    tokio::spawn(checks(ctx.clone()));
                 }
+                receiver
             };
-            if !state.running {
-                state.running = true;
-                // A task of its own: a waiter that goes away (its client
-                // hung up) must not take the others' check with it.
-                tokio::spawn(checks(ctx.clone()));
-            }
-            receiver
-        };
-        let outcome = receiver
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| ServiceError::Internal("freshness check dropped".into()))?
-            .clone();
-        match outcome {
-            Some(Ok(generations)) => Ok(generations),
-            Some(Err(why)) => Err(ServiceError::Unavailable(why)),
-            None => Err(ServiceError::Internal("freshness check empty".into())),
+            let Ok(outcome) = receiver.wait_for(Option::is_some).await.map(|o| o.clone()) else {
+                continue;
+            };
+            return match outcome {
+                Some(Ok(generations)) => Ok(generations),
+                Some(Err(why)) => Err(ServiceError::Unavailable(why)),
+                None => Err(ServiceError::Internal("freshness check empty".into())),
+            };
+        }
+        Err(ServiceError::Internal(
+            "freshness checks keep being dropped".into(),
+        ))
+    }
+}
+
+/// While alive, a check task is running; dropped (the task ended, or its
+/// runtime went away mid-check), it says so, and takes any waiting
+/// check's sender with it so its waiters start another instead of
+/// waiting forever.
+struct Running<'a>(&'a Freshness);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.lock() {
+            state.running = false;
+            state.next = None;
         }
     }
 }
@@ -104,6 +124,7 @@ impl Freshness {
 /// Runs checks back to back while anybody waits for one.
 async fn checks(ctx: Ctx) {
     let freshness = ctx.freshness();
+    let _running = Running(freshness);
     loop {
         let (sender, began) = {
             let Ok(mut state) = freshness.state.lock() else {
@@ -111,10 +132,7 @@ async fn checks(ctx: Ctx) {
             };
             match state.next.take() {
                 Some(sender) => (sender, Instant::now()),
-                None => {
-                    state.running = false;
-                    return;
-                }
+                None => return,
             }
         };
         let read = ctx

@@ -11,8 +11,8 @@ use utoipa::openapi::{
 };
 
 use super::{
-    error, format, list_parameters, nullable, parameter, query, response, responses, schema_ref,
-    secured, ty, uri, uuid,
+    bad_filter, error, example_response, examples, format, list_parameters, nullable, parameter,
+    query, responses, responses_with, schema_ref, secured, ty, uri, uuid,
 };
 
 fn catalog_operation(id: &str, summary: &str) -> OperationBuilder {
@@ -77,12 +77,17 @@ pub(super) fn schemas() -> Vec<(&'static str, RefOr<Schema>)> {
 pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
     let list = catalog_operation("catalog_list", "Browse contents (any signed-in user)")
         .parameters(Some(list_parameters(&CONTENT)))
-        .responses(responses(
+        .responses(responses_with(
             (
                 200,
-                response("A page.", Some(schema_ref("PaginatedContentList"))),
+                example_response(
+                    "A page.",
+                    schema_ref("PaginatedContentList"),
+                    examples::page(&CONTENT),
+                ),
             ),
             &[400, 401, 404, 429],
+            bad_filter(&CONTENT),
         ));
     let detail = catalog_operation(
         "catalog_retrieve",
@@ -92,7 +97,22 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
     .responses(responses(
         (
             200,
-            response("The content.", Some(schema_ref("CatalogEntry"))),
+            example_response("The content.", schema_ref("CatalogEntry"), {
+                let mut entry = examples::record(&CONTENT);
+                entry["credits"] = serde_json::json!([{
+                    "artist": examples::id("artists"),
+                    "artist_name": "Keanu Reeves",
+                    "relation": "Actor",
+                }]);
+                entry["media"] = serde_json::json!([{
+                    "id": examples::id("conmediafile"),
+                    "name": "The Matrix (1080p)",
+                    "mime_type": "video/mp4",
+                    "size": 1_073_741_824_u64,
+                    "stream_url": examples::read_value(&mstream_content::MEDIA_FILE, 2),
+                }]);
+                entry
+            }),
         ),
         &[401, 404, 429],
     ));

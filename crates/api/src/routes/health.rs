@@ -7,9 +7,23 @@ use crate::AppState;
 
 /// Registers the probes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    super::route(cfg, "/healthz", web::get().to(healthz));
-    super::route(cfg, "/readyz", web::get().to(readyz));
-    super::route(cfg, "/metrics", web::get().to(metrics));
+    // Other methods get 405 with `Allow` (HEAD is served as GET).
+    let get_only = || web::to(super::method_not_allowed("GET, HEAD"));
+    cfg.service(
+        super::resource("/healthz")
+            .route(web::get().to(healthz))
+            .default_service(get_only()),
+    )
+    .service(
+        super::resource("/readyz")
+            .route(web::get().to(readyz))
+            .default_service(get_only()),
+    )
+    .service(
+        super::resource("/metrics")
+            .route(web::get().to(metrics))
+            .default_service(get_only()),
+    );
 }
 
 async fn healthz() -> HttpResponse {
@@ -28,8 +42,12 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text: the process's request, latency and byte metrics, then
-/// this server's database pool use and the statements it ran.
+/// this server's database pool use and the statements it ran, then the
+/// standard `process_*` lines.
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let process = web::block(|| crate::process::ProcessStats::read().render())
+        .await
+        .unwrap_or_default();
     let pool = state.services.ctx.pool();
     let (open, idle) = pool.usage();
     let (hits, misses) = state.services.ctx.reads().counts();
@@ -56,6 +74,7 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         open.saturating_sub(idle),
         pool.max_size(),
     );
+    body += &process;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

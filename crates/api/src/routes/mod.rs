@@ -4,12 +4,16 @@ pub mod accounts;
 pub mod admin;
 pub mod health;
 pub mod media;
+pub mod options;
 pub mod resources;
 pub mod root;
 
 use std::cell::RefCell;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
@@ -18,8 +22,12 @@ use crate::AppState;
 
 /// Registers every route. The docs go first: the generic
 /// `/api/{resource}/` routes would otherwise claim `/api/docs/`.
-pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi) {
-    cfg.service(utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}").url("/api/schema/", openapi));
+pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
+    cfg.service(
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+            .external_url_unchecked("/api/schema/", openapi),
+    );
+    options::configure(cfg);
     health::configure(cfg);
     accounts::configure(cfg);
     root::configure(cfg);
@@ -82,10 +90,25 @@ pub fn route<'a>(
 pub fn served() -> Vec<&'static str> {
     LISTING.with(|listing| *listing.borrow_mut() = Some(Vec::new()));
     // `App::configure` runs the registration at once; the app is dropped.
-    let _app = actix_web::App::new().configure(|cfg| configure(cfg, crate::openapi::document()));
+    let _app =
+        actix_web::App::new().configure(|cfg| configure(cfg, crate::openapi::document_json()));
     LISTING
         .with(|listing| listing.borrow_mut().take())
         .unwrap_or_default()
+}
+
+/// Middleware: `HEAD` is answered as `GET` would be, without the body
+/// (Django's and DRF's habit, and what every `Allow` here promises; the
+/// connection knows the request was a HEAD and sends no body). `/content/`
+/// has its own HEAD handling.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD && !req.path().starts_with("/content/") {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// 404 for paths no route matches.

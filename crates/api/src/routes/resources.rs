@@ -52,6 +52,22 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
     }
 }
 
+/// Whether `/api/<name>/` is a resource these routes serve.
+pub fn is_resource(name: &str) -> bool {
+    endpoint(name).is_ok()
+}
+
+/// 405 listing what the path's resource serves (users have no POST or
+/// DELETE).
+fn not_allowed_here(
+    detail: bool,
+) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone {
+    move |req: HttpRequest| {
+        let name = req.match_info().get("resource").unwrap_or_default();
+        method_not_allowed(super::options::allowed(name, detail))(req)
+    }
+}
+
 /// Registers the resource routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -59,7 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::head().to(list))
             .route(web::post().to(create))
-            .default_service(web::to(method_not_allowed("GET, POST, HEAD, OPTIONS"))),
+            .default_service(web::to(not_allowed_here(false))),
     )
     .service(
         super::resource("/api/{resource}/{id}/")
@@ -68,9 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(replace))
             .route(web::patch().to(patch))
             .route(web::delete().to(destroy))
-            .default_service(web::to(method_not_allowed(
-                "GET, PUT, PATCH, DELETE, HEAD, OPTIONS",
-            ))),
+            .default_service(web::to(not_allowed_here(true))),
     );
 }
 
@@ -153,7 +167,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let endpoint = endpoint(&path)?;
     if let Endpoint::Users = endpoint {
-        return Ok(method_not_allowed("GET, HEAD, OPTIONS")(req).await);
+        return Ok(method_not_allowed(super::options::allowed("users", false))(req).await);
     }
     may_write(endpoint, &caller.actor)?;
     let services = &state.services;
@@ -299,7 +313,7 @@ async fn destroy(
         Endpoint::Catalog(repo) => services.catalog.delete(&caller.actor, repo, id).await?,
         Endpoint::Reviews => services.reviews.delete(&caller.actor, id).await?,
         Endpoint::Users => {
-            return Ok(method_not_allowed("GET, PUT, PATCH, HEAD, OPTIONS")(req).await)
+            return Ok(method_not_allowed(super::options::allowed("users", true))(req).await)
         }
     }
     Ok(HttpResponse::NoContent().finish())

@@ -83,6 +83,10 @@ pub fn exempt(path: &str) -> bool {
 /// The authentication [`guard`] already did, for the `Caller` extractor.
 pub struct Authenticated(pub Result<Actor, ServiceError>);
 
+/// The signed-in user a request was counted against (for the access log).
+#[derive(Debug, Clone, Copy)]
+pub struct Identified(pub uuid::Uuid);
+
 /// Where one HTTP worker counts budgets: this process's store (shared by
 /// all workers) and, when configured, its own connection to Redis.
 pub struct Budgets {
@@ -199,7 +203,10 @@ async fn identify(
         Err(error) => Err(error),
     };
     let subject = match &result {
-        Ok(Actor::User(user)) => Subject::User(user.clone()),
+        Ok(Actor::User(user)) => {
+            req.extensions_mut().insert(Identified(user.id.uuid()));
+            Subject::User(user.clone())
+        }
         _ => Subject::Addr(ip),
     };
     req.extensions_mut().insert(Authenticated(result));
