@@ -157,6 +157,8 @@ mod tests {
         let id: GenreId = text.parse().unwrap();
         assert_eq!(id.to_string(), text);
         assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
-        assert!("{0b7f2c4e-8a51-4d3b-9a0e-6c1d2f3a4b5c}".parse::<GenreId>().is_err());
+        assert!("{0b7f2c4e-8a51-4d3b-9a0e-6c1d2f3a4b5c}"
+            .parse::<GenreId>()
+            .is_err());
     }
 }

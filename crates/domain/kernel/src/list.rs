@@ -341,21 +341,41 @@ mod tests {
     /// lookups only where the field has them, text never empty.
     fn filter() -> impl Strategy<Value = QueryFilter<ThingField>> {
         let field = proptest::sample::select(ThingField::ALL);
-        (field, lookup(), any::<u128>(), "[a-zA-Z0-9 &=+%?#é_.-]{1,12}", any::<i64>(), any::<f64>(), any::<bool>(), 0i64..4_000_000_000)
+        (
+            field,
+            lookup(),
+            any::<u128>(),
+            "[a-zA-Z0-9 &=+%?#é_.-]{1,12}",
+            any::<i64>(),
+            any::<f64>(),
+            any::<bool>(),
+            0i64..4_000_000_000,
+        )
             .prop_map(|(field, lookup, id, text, n, x, b, secs)| {
                 let declared = RES.field(field.name()).unwrap();
-                let lookup = if declared.has_range_lookups() { lookup } else { Lookup::Exact };
+                let lookup = if declared.has_range_lookups() {
+                    lookup
+                } else {
+                    Lookup::Exact
+                };
                 let value = match declared.kind {
-                    Kind::Id | Kind::Ref { .. } | Kind::RefMany { .. } => FilterValue::Id(uuid::Uuid::from_u128(id)),
+                    Kind::Id | Kind::Ref { .. } | Kind::RefMany { .. } => {
+                        FilterValue::Id(uuid::Uuid::from_u128(id))
+                    }
                     Kind::Int { .. } => FilterValue::Int(n),
                     Kind::Float => FilterValue::Float(if x.is_finite() { x } else { 0.5 }),
                     Kind::Bool => FilterValue::Bool(b),
                     Kind::Timestamp => FilterValue::Time(Timestamp::from_utc(
-                        chrono::DateTime::from_timestamp(secs, (id % 1_000_000_000) as u32).unwrap(),
+                        chrono::DateTime::from_timestamp(secs, (id % 1_000_000_000) as u32)
+                            .unwrap(),
                     )),
                     _ => FilterValue::Text(text),
                 };
-                QueryFilter { field, lookup, value }
+                QueryFilter {
+                    field,
+                    lookup,
+                    value,
+                }
             })
     }
 
@@ -363,7 +383,10 @@ mod tests {
         (
             proptest::collection::vec(filter(), 0..6),
             proptest::collection::vec("[a-zA-Z0-9é%&+_-]{1,10}", 0..5),
-            proptest::collection::vec((proptest::sample::select(ThingField::ALL), any::<bool>()), 0..4),
+            proptest::collection::vec(
+                (proptest::sample::select(ThingField::ALL), any::<bool>()),
+                0..4,
+            ),
             proptest::option::of(1u64..1000),
             proptest::option::of(1u64..=100),
         )
@@ -374,7 +397,11 @@ mod tests {
                 }
                 q = q.search(&terms.join(" "));
                 for (field, desc) in ordering {
-                    q = if desc { q.order_by_desc(field) } else { q.order_by(field) };
+                    q = if desc {
+                        q.order_by_desc(field)
+                    } else {
+                        q.order_by(field)
+                    };
                 }
                 if let Some(page) = page {
                     q = q.page(page);
@@ -400,8 +427,12 @@ mod tests {
                 None => filters.push((f.field.name(), f.lookup, vec![f.value.clone()])),
             }
         }
-        let mut ordering: Vec<(&str, bool)> =
-            q.ordering().iter().filter(|(f, _)| RES.field(f.name()).is_some_and(|d| d.order)).map(|(f, d)| (f.name(), *d)).collect();
+        let mut ordering: Vec<(&str, bool)> = q
+            .ordering()
+            .iter()
+            .filter(|(f, _)| RES.field(f.name()).is_some_and(|d| d.order))
+            .map(|(f, d)| (f.name(), *d))
+            .collect();
         if ordering.is_empty() {
             ordering.push(("created", false));
         }

@@ -100,10 +100,16 @@ fn keys(value: &Json) -> Vec<String> {
 /// Checks that `T` reads a representation of `resource` and writes back
 /// exactly the declared fields, in the declared order. Fails when a field
 /// was added to the struct or to the declaration only.
-pub fn check_read_shape<T: Serialize + DeserializeOwned>(resource: &Resource) -> Result<(), String> {
+pub fn check_read_shape<T: Serialize + DeserializeOwned>(
+    resource: &Resource,
+) -> Result<(), String> {
     let sample = sample_read(resource);
-    let typed: T = serde_json::from_value(sample.clone())
-        .map_err(|e| format!("{}: the declaration's shape does not read: {e}", resource.name))?;
+    let typed: T = serde_json::from_value(sample.clone()).map_err(|e| {
+        format!(
+            "{}: the declaration's shape does not read: {e}",
+            resource.name
+        )
+    })?;
     let back = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
     let (declared, written) = (keys(&sample), keys(&back));
     if declared == written {

@@ -119,7 +119,14 @@ crate::query_fields! {
     }
 }
 
-crate::impl_model!(Account, USER, UserKind, AccountUpdate, AccountPatch, AccountField);
+crate::impl_model!(
+    Account,
+    USER,
+    UserKind,
+    AccountUpdate,
+    AccountPatch,
+    AccountField
+);
 
 #[cfg(test)]
 mod tests {
