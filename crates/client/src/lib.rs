@@ -1,6 +1,6 @@
 //! An async typed client of the mstream HTTP API.
 //!
-//! Calls take and return the domain crates' types — [`Content`](mstream_content::Content),
+//! Calls take and return the domain crates' types — [`Content`],
 //! [`NewGenre`](mstream_genres::NewGenre), typed ids, typed list queries —
 //! and fail with a typed [`Error`]: [`Error::Invalid`] carries the server's
 //! field errors, and 401, 403, 404, 429 (with its `Retry-After`) and 5xx
