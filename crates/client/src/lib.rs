@@ -73,6 +73,15 @@ use serde::{Deserialize, Serialize};
 
 pub use error::Error;
 
+// The domain crates whose types the calls take and return, so that one
+// dependency on the client is enough to use it.
+pub use mstream_artists as artists;
+pub use mstream_content as content;
+pub use mstream_genres as genres;
+pub use mstream_kernel as kernel;
+pub use mstream_reviews as reviews;
+pub use mstream_subscriptions as subscriptions;
+
 /// The result of a call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
