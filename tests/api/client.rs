@@ -8,6 +8,7 @@ use mstream_content::{
     NewContentType, NewMediaFile, NewParentalControlTag, ParentalControlTag,
 };
 use mstream_genres::{Genre, GenrePatch, NewGenre};
+use mstream_kernel::user::{Account, AccountField, AccountPatch, AccountQuery};
 use mstream_kernel::{About, Name};
 use mstream_reviews::{NewReview, Rating, Review};
 use mstream_subscriptions::{NewPlan, Plan, PlanField, PlanQuery};
@@ -239,6 +240,38 @@ async fn auth_failures_are_their_own_variants() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+
+    // An admin makes the user an admin through the typed users resource.
+    let viewer = user.me().await.unwrap();
+    let users = admin.resource::<Account>();
+    let listed = users
+        .list(&AccountQuery::new().filter(AccountField::Username, "viewer"))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.results.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [viewer.id]
+    );
+    assert!(
+        listed.results[0].updated.is_some(),
+        "/api/users/ shows `updated`"
+    );
+    let promoted = users
+        .patch(
+            viewer.id,
+            &AccountPatch {
+                is_admin: Some(true),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(promoted.is_admin);
+    user.resource::<Genre>()
+        .create(&NewGenre {
+            name: name("Drama"),
+        })
+        .await
+        .unwrap();
 
     user.log_out(false).await.unwrap();
     assert!(matches!(user.me().await, Err(Error::Unauthenticated(_))));

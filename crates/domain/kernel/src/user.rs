@@ -119,6 +119,9 @@ crate::query_fields! {
     }
 }
 
+/// A typed list query over accounts (`/api/users/`, admins only).
+pub type AccountQuery = crate::Query<AccountField>;
+
 crate::impl_model!(
     Account,
     USER,
