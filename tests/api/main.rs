@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod catalog;
 mod cli;
+mod client;
 mod conventions;
 mod helpers;
 mod hostile;

@@ -7,7 +7,7 @@ pub const NON_FIELD_ERRORS: &str = "non_field_errors";
 
 /// A map of field name to the messages that field failed with; DRF's
 /// validation error body (`{"name": ["This field is required."]}`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct FieldErrors(BTreeMap<String, Vec<String>>);
 
@@ -49,6 +49,11 @@ impl FieldErrors {
     /// Whether `field` has at least one message.
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)
+    }
+
+    /// The messages of `field` (empty when it has none).
+    pub fn messages(&self, field: &str) -> &[String] {
+        self.0.get(field).map_or(&[], Vec::as_slice)
     }
 
     /// The messages by field.

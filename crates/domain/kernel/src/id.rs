@@ -99,3 +99,66 @@ impl<'de, T> serde::Deserialize<'de> for Id<T> {
         Uuid::deserialize(d).map(Self::from_uuid)
     }
 }
+
+/// Why a text is not an id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a UUID: {0:?}")]
+pub struct InvalidId(pub String);
+
+impl<T> FromStr for Id<T> {
+    type Err = InvalidId;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::parse(text).ok_or_else(|| InvalidId(text.to_owned()))
+    }
+}
+
+impl<T> From<Id<T>> for Uuid {
+    fn from(id: Id<T>) -> Uuid {
+        id.uuid
+    }
+}
+
+/// Declares the kind markers and id aliases of the catalog's entities. They
+/// live here rather than in each resource's crate because entities refer to
+/// each other across crates (a content lists artist ids, an artist's credit
+/// names a content id), and the crates may not depend on each other in a
+/// cycle.
+macro_rules! kinds {
+    ($($kind:ident => $alias:ident, $what:literal;)*) => {$(
+        #[doc = concat!("Marker for the ids of ", $what, ".")]
+        #[derive(Debug)]
+        pub enum $kind {}
+        #[doc = concat!("The id of one of the ", $what, ".")]
+        pub type $alias = Id<$kind>;
+    )*};
+}
+
+kinds! {
+    ContentKind => ContentId, "contents";
+    ContentTypeKind => ContentTypeId, "content types";
+    ParentalControlTagKind => ParentalControlTagId, "parental-control tags";
+    MediaFileKind => MediaFileId, "media files";
+    GenreKind => GenreId, "genres";
+    ArtistKind => ArtistId, "artists";
+    CreditKind => CreditId, "credits (artist–content relations)";
+    ReviewKind => ReviewId, "reviews";
+    PlanKind => PlanId, "subscription plans";
+    SubscriptionKind => SubscriptionId, "user subscriptions";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_read_and_write_the_hyphenated_form() {
+        let text = "0b7f2c4e-8a51-4d3b-9a0e-6c1d2f3a4b5c";
+        let id: GenreId = text.parse().unwrap();
+        assert_eq!(id.to_string(), text);
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
+        assert!("{0b7f2c4e-8a51-4d3b-9a0e-6c1d2f3a4b5c}"
+            .parse::<GenreId>()
+            .is_err());
+    }
+}

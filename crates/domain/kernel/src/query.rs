@@ -33,6 +33,17 @@ pub enum Lookup {
 }
 
 impl Lookup {
+    /// The `__suffix` a query string spells it with (`None` for exact).
+    pub fn suffix(self) -> Option<&'static str> {
+        match self {
+            Lookup::Exact => None,
+            Lookup::Gt => Some("gt"),
+            Lookup::Gte => Some("gte"),
+            Lookup::Lt => Some("lt"),
+            Lookup::Lte => Some("lte"),
+        }
+    }
+
     fn from_suffix(suffix: &str) -> Option<Self> {
         Some(match suffix {
             "gt" => Lookup::Gt,

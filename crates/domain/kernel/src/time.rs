@@ -95,6 +95,16 @@ impl serde::Serialize for Timestamp {
     }
 }
 
+/// Reads the wire form back (any RFC 3339 offset is converted to UTC), so
+/// API responses deserialise into typed models.
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 timestamp: {text}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +116,13 @@ mod tests {
         let t = Timestamp::parse("2026-11-24").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-24T00:00:00.000000Z");
         assert!(Timestamp::parse("yesterday").is_none());
+    }
+
+    #[test]
+    fn the_wire_form_reads_back() {
+        let t = Timestamp::parse("2026-11-24T11:37:50.513076Z").unwrap();
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+        assert!(serde_json::from_str::<Timestamp>("\"soon\"").is_err());
     }
 }

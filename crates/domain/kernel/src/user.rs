@@ -66,3 +66,77 @@ pub static USER: Resource = Resource {
         Field::timestamp("updated"),
     ],
 };
+
+/// A user as `/user/me/` and `/api/users/` show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Account {
+    /// The account's id.
+    pub id: UserId,
+    /// Unique, case-insensitively (NFKC-normalised).
+    pub username: String,
+    /// Unique, case-insensitively.
+    pub email: String,
+    /// Admins curate the catalog.
+    pub is_admin: bool,
+    /// The user's plan, if they subscribe.
+    pub subscription: Option<AccountSubscription>,
+    /// When the account was made.
+    pub created: Timestamp,
+    /// When it last changed (`/api/users/` only; `/user/me/` leaves it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<Timestamp>,
+}
+
+/// The plan an [`Account`] subscribes to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountSubscription {
+    /// The plan's id.
+    pub plan: crate::PlanId,
+    /// The plan's name.
+    pub plan_name: Option<String>,
+}
+
+/// The one change admins may make to an account (`PATCH /api/users/<id>/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountPatch {
+    /// Makes or unmakes an admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_admin: Option<bool>,
+}
+
+/// The body of a `PUT /api/users/<id>/`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountUpdate {
+    /// Whether the account is an admin.
+    pub is_admin: bool,
+}
+
+crate::query_fields! {
+    /// What `/api/users/` filters and orders by.
+    pub enum AccountField for USER {
+        Id = "id", Username = "username", Email = "email", IsAdmin = "is_admin",
+        Created = "created", Updated = "updated",
+    }
+}
+
+/// A typed list query over accounts (`/api/users/`, admins only).
+pub type AccountQuery = crate::Query<AccountField>;
+
+crate::impl_model!(
+    Account,
+    USER,
+    UserKind,
+    AccountUpdate,
+    AccountPatch,
+    AccountField
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_typed_account_matches_the_declaration() {
+        crate::model::check_model::<Account>().unwrap();
+    }
+}

@@ -24,6 +24,26 @@ impl Rating {
     }
 }
 
+/// On the wire a rating is a bare integer; reading one outside 0–5 fails.
+impl serde::Serialize for Rating {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Rating {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = i64::deserialize(d)?;
+        Self::new(value).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "a rating is a whole number from {} to {}, not {value}",
+                Self::MIN,
+                Self::MAX
+            ))
+        })
+    }
+}
+
 /// What makes a content's mean rating exact: the sum and the number of its
 /// reviews' ratings. Stored as integers, so adding and removing ratings never
 /// drifts; the mean is derived on demand.
