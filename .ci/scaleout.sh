@@ -133,6 +133,26 @@ python3 "$here/.ci/scaleout_check.py" \
     --a "http://127.0.0.1:$port_a" --b "http://127.0.0.1:$port_b" \
     --admin scale-admin --password Keeper-of-probes-9431 \
     --probes "${SCALE_PROBES:-1000}" || status=$?
+if [[ "$status" -eq 0 ]]; then
+    # The generated-client scenario of .ci/client.sh, through the proxy.
+    # shellcheck source=lib/serve.sh
+    source "$here/.ci/lib/serve.sh"
+    venv="${CLIENT_VENV:-$HOME/.cache/mstream-openapi-client}"
+    python_tool "$venv" openapi-python-client 'openapi-python-client==0.29.1'
+    proxy="http://127.0.0.1:$port_proxy"
+    curl -fsS "$proxy/api/schema/" -o "$work/schema.json"
+    printf 'post_hooks: []\n' >"$work/client-config.yaml"
+    (cd "$work" && "$venv/bin/openapi-python-client" generate --path schema.json \
+        --config client-config.yaml \
+        --custom-template-path "$here/.ci/openapi-python-client/templates" \
+        --output-path "$work/client" --meta none --overwrite >/dev/null)
+    admin_token="$(curl -fsS -H 'Content-Type: application/json' \
+        -d '{"username": "scale-admin", "password": "Keeper-of-probes-9431"}' \
+        "$proxy/user/login/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
+    (cd "$here" && PYTHONPATH="$work" MSTREAM_BASE="$proxy" MSTREAM_ADMIN_TOKEN="$admin_token" \
+        "$venv/bin/python" .ci/client_check.py) || status=$?
+    [[ "$status" -eq 0 ]] && echo "the generated Python client's scenario passes through the proxy"
+fi
 if [[ "$status" -ne 0 ]]; then
     echo "--- process A" >&2; grep -E 'WARN|ERROR|panicked' "$work/a.log" | tail -30 >&2 || true
     echo "--- process B" >&2; grep -E 'WARN|ERROR|panicked' "$work/b.log" | tail -30 >&2 || true
