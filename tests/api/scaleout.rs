@@ -274,8 +274,10 @@ fn processes_started_together_migrate_the_database_once() {
         .map(|_| {
             let (url, barrier) = (fresh.url.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let pool = mstream_db::DbPool::connect(&url, 2).map_err(|e| e.to_string())?;
+                // First, so that one that fails cannot leave the others
+                // waiting for it.
                 barrier.wait();
+                let pool = mstream_db::DbPool::connect(&url, 2).map_err(|e| e.to_string())?;
                 mstream_db::migrate::run_pending(&pool).map_err(|e| e.to_string())
             })
         })

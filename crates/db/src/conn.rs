@@ -236,6 +236,29 @@ const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = W
      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
      PRAGMA cache_size = -2048; PRAGMA temp_store = MEMORY;";
 
+/// Runs [`SQLITE_SETUP`] (one statement per call is all `sql_query` runs
+/// on SQLite, hence `batch_execute`). Switching a new file to WAL needs
+/// its exclusive lock, and SQLite answers "database is locked" at once,
+/// without its busy handler, when another connection is switching it at
+/// the same moment (processes started together on a fresh file: 7 runs in
+/// 12 of a test that starts four); the switch is tried again for up to
+/// the busy timeout. A file already in WAL mode never waits here.
+fn sqlite_setup(conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+    const PAUSE: Duration = Duration::from_millis(10);
+    let mut waited = Duration::ZERO;
+    loop {
+        match conn.batch_execute(SQLITE_SETUP) {
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("locked") && waited < Duration::from_secs(10) =>
+            {
+                std::thread::sleep(PAUSE);
+                waited += PAUSE;
+            }
+            other => return other,
+        }
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
     type Connection = Pooled;
     type Error = ConnectError;
@@ -288,8 +311,7 @@ impl Manager {
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path)
                     .map_err(|e| ConnectError(format!("cannot open SQLite file {path}: {e}")))?;
-                // One statement per call is all `sql_query` runs on SQLite.
-                conn.batch_execute(SQLITE_SETUP)
+                sqlite_setup(&mut conn)
                     .map_err(|e| ConnectError(format!("cannot set up SQLite file {path}: {e}")))?;
                 AnyConn::Sqlite(conn)
             }
