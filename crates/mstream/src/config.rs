@@ -101,7 +101,7 @@ impl Default for DatabaseSettings {
         Self {
             url: "sqlite://data/mstream.sqlite3".into(),
             pool_size: 16,
-            read_cache_ms: 1000,
+            read_cache_ms: 10_000,
             acquire_timeout_ms: 2000,
             statement_timeout_ms: 5000,
         }
@@ -150,7 +150,7 @@ impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             bcrypt_cost: 12,
-            token_cache_ms: 1000,
+            token_cache_ms: 10_000,
         }
     }
 }
