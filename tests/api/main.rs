@@ -20,6 +20,7 @@ mod options;
 mod races;
 mod reviews;
 mod scaleout;
+mod schema;
 mod seed;
 mod throttle;
 mod uploads;
