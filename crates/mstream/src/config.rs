@@ -174,13 +174,16 @@ pub struct ThrottleSettings {
 }
 
 impl Default for ThrottleSettings {
+    /// The throttle's own defaults (`mstream_api::ThrottleSettings`), so the
+    /// numbers are written once.
     fn default() -> Self {
+        let api = mstream_api::ThrottleSettings::default();
         Self {
-            user_per_minute: 60,
-            admin_per_minute: 600,
-            anon_per_minute: 60,
-            redis_url: None,
-            redis_prefix: "mstream:throttle:".into(),
+            user_per_minute: api.user_per_minute,
+            admin_per_minute: api.admin_per_minute,
+            anon_per_minute: api.anon_per_minute,
+            redis_url: api.redis_url,
+            redis_prefix: api.redis_prefix,
         }
     }
 }
