@@ -103,7 +103,7 @@ fn host_name(host: &str) -> Option<String> {
 
 /// Paths answered whatever the `Host`: probes and the scraper address the
 /// process by its IP, and nothing they return carries a link.
-fn host_exempt(path: &str) -> bool {
+pub(crate) fn host_exempt(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 

@@ -93,6 +93,8 @@ pub fn document() -> OpenApi {
     for (name, schema) in hand_written_schemas().into_iter().chain(media::schemas()) {
         components = components.schema(name, schema);
     }
+    let mut paths = paths.build();
+    front_door_responses(&mut paths);
     OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
@@ -103,10 +105,46 @@ pub fn document() -> OpenApi {
                 ))
                 .build(),
         )
-        .paths(paths.build())
+        .paths(paths)
         .components(Some(components.build()))
         .tags(Some(tags))
         .build()
+}
+
+/// What the front door ([`crate::front`]) may answer on any operation,
+/// before routing: `414` for a URI too long, and — except on the probes,
+/// which answer any `Host` — `400` for a `Host` this site does not serve.
+/// Added to every operation that does not already document the status, so
+/// a client generated from the document knows them all.
+fn front_door_responses(paths: &mut utoipa::openapi::Paths) {
+    for (path, item) in paths.paths.iter_mut() {
+        let host_checked = !crate::front::host_exempt(path.trim_end_matches('/'));
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if host_checked && !responses.contains_key("400") {
+                let refused = error_with(
+                    400,
+                    detail_example(
+                        "Invalid HTTP_HOST header: 'example.net'. It is not in server.allowed_hosts.",
+                    ),
+                );
+                responses.insert("400".into(), RefOr::T(refused.build()));
+            }
+            responses
+                .entry("414".into())
+                .or_insert_with(|| RefOr::T(error(414).build()));
+        }
+    }
 }
 
 /// A tag with its description (the resources' from their OPTIONS text).
@@ -364,6 +402,13 @@ fn error_with(status: u16, bad: serde_json::Value) -> ResponseBuilder {
             text::NOT_FOUND,
         ),
         413 => detail("Request body too large.", "Request body is too large."),
+        414 => detail(
+            "Request URI too long.",
+            &format!(
+                "Request URI is too long: at most {} bytes are accepted.",
+                crate::front::MAX_URI_BYTES
+            ),
+        ),
         415 => detail(
             "Unsupported media type.",
             "Unsupported media type \"text/plain\" in request.",
