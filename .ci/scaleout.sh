@@ -108,6 +108,12 @@ http {
     server {
         listen 127.0.0.1:$port_proxy;
         client_max_body_size 0;
+        error_page 414 /.uri-too-long;
+        location = /.uri-too-long {
+            internal;
+            default_type application/json;
+            return 414 '{"detail":"Request URI is too long: at most 8192 bytes are accepted."}';
+        }
         location / {
             proxy_pass http://mstream;
             proxy_http_version 1.1;

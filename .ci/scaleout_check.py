@@ -250,6 +250,20 @@ def main():
         fail(f"an address's budget across both processes: {anonymous}")
     print("budgets: the 61st request of a user and of an address is 429 across both processes")
 
+    # Past nginx's request-line buffer the proxy answers, in the API's
+    # error shape (docs/deploy.md): actix-http alone would answer an empty
+    # 400 past 64 KiB, before mstream's own 414 could run.
+    for length in (9_000, 70_000, 200_000):
+        status, payload, headers = proxy.call("GET", "/api/genre/?search=" + "a" * length)
+        content_type = headers.get("Content-Type", "")
+        try:
+            detail = json.loads(payload).get("detail", "")
+        except ValueError:
+            detail = ""
+        if status != 414 or not content_type.startswith("application/json") or not detail:
+            fail(f"a {length}-byte URI through nginx: {status} {content_type} {payload[:200]!r}")
+    print("URIs of 9 KB, 70 KB and 200 KB through nginx: 414 with a JSON detail")
+
 
 if __name__ == "__main__":
     main()
