@@ -34,6 +34,7 @@ start_mstream() {
     # Unlimited budgets: these runs send thousands of requests from one address.
     export MSTREAM__THROTTLE__USER_PER_MINUTE=0
     export MSTREAM__THROTTLE__ANON_PER_MINUTE=0
+    export MSTREAM__THROTTLE__ADMIN_PER_MINUTE=0
     export RUST_LOG="${RUST_LOG:-warn}"
 
     (cd "$work" && "$MSTREAM_BIN" migrate >/dev/null)
