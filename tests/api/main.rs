@@ -12,6 +12,7 @@ mod client;
 mod conventions;
 mod helpers;
 mod hostile;
+mod layers;
 mod logs;
 mod media;
 mod operations;

@@ -10,7 +10,9 @@ use mstream_db::engine::{self, Listed as DbListed};
 use mstream_db::tables::{self, Repo};
 use mstream_db::{cascade, tx, AnyConn};
 use mstream_kernel::query::Page;
-use mstream_kernel::{Actor, FieldErrors, Kind, ListQuery, Mode, Record, Timestamp, WriteSet};
+use mstream_kernel::{
+    Actor, FieldErrors, Kind, ListQuery, Mode, Record, Resource, Timestamp, WriteSet,
+};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -104,20 +106,33 @@ pub struct CatalogService {
     ctx: Ctx,
 }
 
-/// The repositories served by [`CatalogService`] by resource name.
-pub fn repo(name: &str) -> Option<&'static Repo> {
-    Some(match name {
-        "genre" => &tables::GENRE,
-        "parcontag" => &tables::PARENTAL_CONTROL_TAG,
-        "contype" => &tables::CONTENT_TYPE,
-        "artists" => &tables::ARTIST,
-        "contents" => &tables::CONTENT,
-        "conmediafile" => &tables::MEDIA_FILE,
-        "artconrelation" => &tables::RELATION,
-        "submodels" => &tables::PLAN,
-        "submap" => &tables::SUBSCRIPTION,
-        _ => return None,
-    })
+/// A catalog resource [`CatalogService`] serves, named as in its path
+/// (`/api/genre/` → `genre`). Opaque outside the service: callers name a
+/// resource, the service alone knows where and how it is stored.
+#[derive(Clone, Copy)]
+pub struct CatalogResource(&'static Repo);
+
+impl CatalogResource {
+    /// The resource served under `/api/<name>/`, if it is a catalog one.
+    pub fn named(name: &str) -> Option<Self> {
+        Some(Self(match name {
+            "genre" => &tables::GENRE,
+            "parcontag" => &tables::PARENTAL_CONTROL_TAG,
+            "contype" => &tables::CONTENT_TYPE,
+            "artists" => &tables::ARTIST,
+            "contents" => &tables::CONTENT,
+            "conmediafile" => &tables::MEDIA_FILE,
+            "artconrelation" => &tables::RELATION,
+            "submodels" => &tables::PLAN,
+            "submap" => &tables::SUBSCRIPTION,
+            _ => return None,
+        }))
+    }
+
+    /// Its declaration: fields, filters, search, ordering.
+    pub fn declaration(self) -> &'static Resource {
+        self.0.resource()
+    }
 }
 
 impl CatalogService {
@@ -126,15 +141,15 @@ impl CatalogService {
         Self { ctx }
     }
 
-    /// A page of `repo`'s entities as the query string asks.
+    /// A page of `resource`'s entities as the query string asks.
     pub async fn list(
         &self,
         actor: &Actor,
-        repo: &'static Repo,
+        resource: CatalogResource,
         pairs: Vec<(String, String)>,
     ) -> ServiceResult<Listed> {
         require_admin(actor)?;
-        list_records(&self.ctx, repo, pairs).await
+        list_records(&self.ctx, resource.0, pairs).await
     }
 
     /// Contents for the subscribers' catalog (any signed-in user), with the
@@ -152,21 +167,22 @@ impl CatalogService {
     pub async fn get(
         &self,
         actor: &Actor,
-        repo: &'static Repo,
+        resource: CatalogResource,
         id: Uuid,
     ) -> ServiceResult<Fetched> {
         require_admin(actor)?;
-        get_record(&self.ctx, repo, id).await
+        get_record(&self.ctx, resource.0, id).await
     }
 
     /// Creates an entity from a JSON body.
     pub async fn create(
         &self,
         actor: &Actor,
-        repo: &'static Repo,
+        resource: CatalogResource,
         body: &Json,
     ) -> ServiceResult<Record> {
         require_admin(actor)?;
+        let repo = resource.0;
         let set = parse_body(repo, body, Mode::Create)?;
         self.ctx
             .run(move |conn| {
@@ -186,12 +202,13 @@ impl CatalogService {
     pub async fn update(
         &self,
         actor: &Actor,
-        repo: &'static Repo,
+        resource: CatalogResource,
         id: Uuid,
         body: &Json,
         mode: Mode,
     ) -> ServiceResult<Record> {
         require_admin(actor)?;
+        let repo = resource.0;
         let set = parse_body(repo, body, mode)?;
         self.ctx
             .run(move |conn| {
@@ -208,8 +225,14 @@ impl CatalogService {
 
     /// Deletes an entity and what cascades from it; media bytes that
     /// belonged to deleted rows are removed after the commit.
-    pub async fn delete(&self, actor: &Actor, repo: &'static Repo, id: Uuid) -> ServiceResult<()> {
+    pub async fn delete(
+        &self,
+        actor: &Actor,
+        resource: CatalogResource,
+        id: Uuid,
+    ) -> ServiceResult<()> {
         require_admin(actor)?;
+        let repo = resource.0;
         let files = self
             .ctx
             .run(move |conn| {

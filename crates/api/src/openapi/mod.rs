@@ -40,10 +40,7 @@ const TOKEN_EXAMPLE: &str = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b";
 pub fn declarations() -> Vec<&'static Resource> {
     let mut all: Vec<&'static Resource> = RESOURCES
         .iter()
-        .filter_map(|name| match *name {
-            "reviews" => Some(&mstream_reviews::REVIEW),
-            other => mstream_service::catalog::repo(other).map(|repo| repo.resource()),
-        })
+        .filter_map(|name| crate::routes::resources::declaration(name))
         .collect();
     all.push(&USER);
     all

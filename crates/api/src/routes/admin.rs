@@ -114,14 +114,7 @@ fn asset_named(req: &HttpRequest, name: &str) -> HttpResponse {
     }
 }
 
-/// The declaration behind `/api/<name>/`.
-fn declaration(name: &str) -> Option<&'static Resource> {
-    match name {
-        "reviews" => Some(&mstream_reviews::REVIEW),
-        "users" => Some(&mstream_kernel::user::USER),
-        other => mstream_service::catalog::repo(other).map(|repo| repo.resource()),
-    }
-}
+use super::resources::declaration;
 
 /// `GET /admin/resources.json`: every resource of `/api/` (and users) with
 /// its fields as declared. Public, like `/api/schema/`: it holds no data.

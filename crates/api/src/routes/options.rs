@@ -168,13 +168,7 @@ fn fields_info(resource: &Resource, create: bool) -> Json {
     )
 }
 
-fn declaration(name: &str) -> Option<&'static Resource> {
-    match name {
-        "reviews" => Some(&mstream_reviews::REVIEW),
-        "users" => Some(&mstream_kernel::user::USER),
-        other => mstream_service::catalog::repo(other).map(|repo| repo.resource()),
-    }
-}
+use super::resources::declaration;
 
 fn parses(resource: &Resource) -> &'static [&'static str] {
     if resource.fields.iter().any(|f| f.kind == Kind::File) {
@@ -265,8 +259,10 @@ async fn may_replace(state: &AppState, actor: &Actor, name: &str, id: uuid::Uuid
             })
         }
         "users" => actor.is_admin() && services.accounts.get_user(actor, id).await.is_ok(),
-        other => match mstream_service::catalog::repo(other) {
-            Some(repo) if actor.is_admin() => services.catalog.get(actor, repo, id).await.is_ok(),
+        other => match mstream_service::catalog::CatalogResource::named(other) {
+            Some(resource) if actor.is_admin() => {
+                services.catalog.get(actor, resource, id).await.is_ok()
+            }
             _ => false,
         },
     }

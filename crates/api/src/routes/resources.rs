@@ -5,10 +5,9 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use mstream_db::tables::Repo;
 use mstream_kernel::{Kind, Mode, Record};
 use mstream_service::accounts::{require_admin, signed_in};
-use mstream_service::catalog::{self, Fetched, Listed};
+use mstream_service::catalog::{CatalogResource, Fetched, Listed};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -23,7 +22,7 @@ use crate::AppState;
 #[derive(Clone, Copy)]
 enum Endpoint {
     /// Admin-curated catalog resources.
-    Catalog(&'static Repo),
+    Catalog(CatalogResource),
     /// Reviews (any signed-in user; ownership rules).
     Reviews,
     /// Users (admins; only `is_admin` writable; no create or delete here).
@@ -46,7 +45,7 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
     match name {
         "reviews" => Ok(Endpoint::Reviews),
         "users" => Ok(Endpoint::Users),
-        other => catalog::repo(other)
+        other => CatalogResource::named(other)
             .map(Endpoint::Catalog)
             .ok_or_else(ApiError::not_found),
     }
@@ -55,6 +54,11 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
 /// Whether `/api/<name>/` is a resource these routes serve.
 pub fn is_resource(name: &str) -> bool {
     endpoint(name).is_ok()
+}
+
+/// The declaration behind `/api/<name>/`.
+pub fn declaration(name: &str) -> Option<&'static mstream_kernel::Resource> {
+    endpoint(name).ok().map(resource_of)
 }
 
 /// 405 listing what the path's resource serves (users have no POST or
@@ -108,7 +112,7 @@ fn present(
 
 fn resource_of(endpoint: Endpoint) -> &'static mstream_kernel::Resource {
     match endpoint {
-        Endpoint::Catalog(repo) => repo.resource(),
+        Endpoint::Catalog(resource) => resource.declaration(),
         Endpoint::Reviews => &mstream_reviews::REVIEW,
         Endpoint::Users => &mstream_kernel::user::USER,
     }
@@ -151,7 +155,12 @@ async fn list(
     let pairs = query_pairs(&req);
     let services = &state.services;
     let listed = match endpoint {
-        Endpoint::Catalog(repo) => services.catalog.list(&caller.actor, repo, pairs).await?,
+        Endpoint::Catalog(resource) => {
+            services
+                .catalog
+                .list(&caller.actor, resource, pairs)
+                .await?
+        }
         Endpoint::Reviews => services.reviews.list(&caller.actor, pairs).await?,
         Endpoint::Users => services.accounts.list_users(&caller.actor, pairs).await?,
     };
@@ -189,7 +198,7 @@ async fn create(
 }
 
 fn is_media(endpoint: Endpoint) -> bool {
-    matches!(endpoint, Endpoint::Catalog(repo) if repo.resource().name == mstream_content::MEDIA_FILE.name)
+    matches!(endpoint, Endpoint::Catalog(resource) if resource.declaration().name == mstream_content::MEDIA_FILE.name)
 }
 
 async fn create_from_json(
@@ -200,7 +209,12 @@ async fn create_from_json(
 ) -> ApiResult<Record> {
     let services = &state.services;
     Ok(match endpoint {
-        Endpoint::Catalog(repo) => services.catalog.create(&caller.actor, repo, body).await?,
+        Endpoint::Catalog(resource) => {
+            services
+                .catalog
+                .create(&caller.actor, resource, body)
+                .await?
+        }
         Endpoint::Reviews => services.reviews.create(&caller.actor, body).await?,
         Endpoint::Users => return Err(ApiError::not_found()),
     })
@@ -217,7 +231,7 @@ async fn retrieve(
     let id = path_id(&raw_id)?;
     let services = &state.services;
     let fetched = match endpoint {
-        Endpoint::Catalog(repo) => services.catalog.get(&caller.actor, repo, id).await?,
+        Endpoint::Catalog(resource) => services.catalog.get(&caller.actor, resource, id).await?,
         Endpoint::Reviews => services.reviews.get(&caller.actor, id).await?,
         Endpoint::Users => Fetched::from(services.accounts.get_user(&caller.actor, id).await?),
     };
@@ -253,10 +267,10 @@ async fn write(
     let bytes = read_body(&req, payload, state).await?;
     let body = body::parse(&req, &bytes, Accepts::Json)?;
     let record = match endpoint {
-        Endpoint::Catalog(repo) => {
+        Endpoint::Catalog(resource) => {
             services
                 .catalog
-                .update(&caller.actor, repo, id, &body, mode)
+                .update(&caller.actor, resource, id, &body, mode)
                 .await?
         }
         Endpoint::Reviews => {
@@ -310,7 +324,7 @@ async fn destroy(
     let id = path_id(&raw_id)?;
     let services = &state.services;
     match endpoint {
-        Endpoint::Catalog(repo) => services.catalog.delete(&caller.actor, repo, id).await?,
+        Endpoint::Catalog(resource) => services.catalog.delete(&caller.actor, resource, id).await?,
         Endpoint::Reviews => services.reviews.delete(&caller.actor, id).await?,
         Endpoint::Users => {
             return Ok(method_not_allowed(super::options::allowed("users", true))(req).await)
