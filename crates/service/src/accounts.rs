@@ -2,7 +2,6 @@
 
 use mstream_db::accounts::{self as repo, NewUser};
 use mstream_db::{reviews as review_repo, tables, tx};
-use mstream_kernel::query::QueryError;
 use mstream_kernel::user::UserId;
 use mstream_kernel::write::parse_text;
 use mstream_kernel::{Actor, FieldErrors, ListQuery, Mode, Record, Timestamp, User, WriteSet};
@@ -10,7 +9,8 @@ use serde_json::Value as Json;
 
 use crate::catalog::Listed;
 use crate::ctx::Ctx;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{query_error, ServiceError, ServiceResult};
+use crate::policy::{require_admin, signed_in};
 use crate::token_cache::TokenCache;
 use crate::{hasher, password, reviews, token};
 use std::sync::Arc;
@@ -451,29 +451,6 @@ impl AccountService {
         self.ctx
             .run(move |conn| Ok(repo::user_by_username(conn, &key)?))
             .await
-    }
-}
-
-/// The signed-in user, or 401.
-pub fn signed_in(actor: &Actor) -> ServiceResult<&User> {
-    actor.user().ok_or(ServiceError::Unauthenticated)
-}
-
-/// 401 for anonymous callers, 403 for non-admins.
-pub fn require_admin(actor: &Actor) -> ServiceResult<&User> {
-    let user = signed_in(actor)?;
-    if user.is_admin {
-        Ok(user)
-    } else {
-        Err(ServiceError::Forbidden)
-    }
-}
-
-/// Maps a query-string problem to the service error.
-pub fn query_error(error: QueryError) -> ServiceError {
-    match error {
-        QueryError::Fields(errors) => ServiceError::Validation(errors),
-        QueryError::InvalidPage => ServiceError::InvalidPage,
     }
 }
 

@@ -16,9 +16,9 @@ use mstream_kernel::{
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use crate::accounts::{query_error, require_admin};
 use crate::ctx::Ctx;
-use crate::error::{unique_to_field, ServiceError, ServiceResult};
+use crate::error::{query_error, unique_to_field, ServiceError, ServiceResult};
+use crate::policy::require_admin;
 
 /// A serialised form of a page's records, made once by whoever presents
 /// the page first (the HTTP layer) and shared by every later hit of the
@@ -159,7 +159,7 @@ impl CatalogService {
         actor: &Actor,
         pairs: Vec<(String, String)>,
     ) -> ServiceResult<Listed> {
-        crate::accounts::signed_in(actor)?;
+        crate::policy::signed_in(actor)?;
         list_records(&self.ctx, &tables::CONTENT, pairs).await
     }
 

@@ -82,3 +82,12 @@ pub fn unique_to_field(
     }
     error.into()
 }
+
+/// Maps a query-string problem to the service error.
+pub fn query_error(error: mstream_kernel::query::QueryError) -> ServiceError {
+    use mstream_kernel::query::QueryError;
+    match error {
+        QueryError::Fields(errors) => ServiceError::Validation(errors),
+        QueryError::InvalidPage => ServiceError::InvalidPage,
+    }
+}

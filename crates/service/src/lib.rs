@@ -15,6 +15,7 @@ pub mod hasher;
 pub mod media;
 pub mod open_files;
 pub mod password;
+pub mod policy;
 pub mod read_cache;
 pub mod reviews;
 pub mod seed;

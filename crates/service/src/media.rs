@@ -17,11 +17,11 @@ use mstream_db::{tables, tx, AnyConn};
 use mstream_kernel::{Actor, FieldValue, Mode, Record, Timestamp, WriteSet};
 use serde_json::Value as Json;
 
-use crate::accounts::{require_admin, signed_in};
 use crate::catalog::{check_references, unique};
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 use crate::open_files::OpenFile;
+use crate::policy::{require_admin, signed_in};
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 

@@ -11,12 +11,12 @@ use mstream_reviews::{RatingSummary, ALREADY_REVIEWED};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use crate::accounts::signed_in;
 use crate::catalog::{
     check_references, get_record, list_records, parse_body, unique, Fetched, Listed,
 };
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
+use crate::policy::signed_in;
 
 /// Reviews and the ratings they make.
 #[derive(Clone)]

@@ -6,8 +6,8 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use mstream_kernel::{Kind, Mode, Record};
-use mstream_service::accounts::{require_admin, signed_in};
 use mstream_service::catalog::{CatalogResource, Fetched, Listed};
+use mstream_service::policy::{require_admin, signed_in};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
