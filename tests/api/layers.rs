@@ -45,7 +45,13 @@ fn allowed(package: &str) -> BTreeSet<&'static str> {
 #[test]
 fn every_crate_depends_only_on_the_layers_below_it() {
     let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");

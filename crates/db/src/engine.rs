@@ -26,6 +26,8 @@ use crate::table::{Derive, Label, Link, Table};
 /// A table's row type, read by column name and turned into a [`Record`]
 /// holding the stored fields (derived fields are attached afterwards).
 pub trait DbRow: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {
+    /// The wire names of the fields a row holds, in the record's order.
+    const FIELDS: &'static [&'static str];
     /// The stored fields as a record.
     fn into_record(self) -> DbResult<Record>;
 }

@@ -69,6 +69,7 @@ macro_rules! db_row {
             )*
         }
         impl DbRow for $row {
+            const FIELDS: &'static [&'static str] = &[$(db_row!(@name $col $($wire)?)),*];
             fn into_record(self) -> DbResult<Record> {
                 let mut record = Record::new();
                 $( record.set(db_row!(@name $col $($wire)?), $conv(self.$col)?); )*
@@ -156,6 +157,8 @@ pub struct Repo {
     list: ListFn,
     by: ByFn,
     nested: Option<Nested>,
+    /// The fields its row type reads.
+    row_fields: &'static [&'static str],
 }
 
 impl Repo {
@@ -196,6 +199,7 @@ const fn repo<R: DbRow>(table: &'static Table, nested: Option<Nested>) -> Repo {
         list: engine::list::<R>,
         by: engine::records_where::<R>,
         nested,
+        row_fields: R::FIELDS,
     }
 }
 
@@ -500,3 +504,7 @@ fn attach_subscription(conn: &mut AnyConn, users: &mut [Record]) -> DbResult<()>
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "agreement_tests.rs"]
+mod agreement_tests;
