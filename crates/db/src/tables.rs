@@ -162,6 +162,12 @@ pub struct Repo {
 }
 
 impl Repo {
+    /// The wire names of the fields its row type reads (its columns'
+    /// fields; derived and linked fields are loaded beside them).
+    pub fn row_fields(&self) -> &'static [&'static str] {
+        self.row_fields
+    }
+
     /// The declaration stored.
     pub fn resource(&self) -> &'static Resource {
         self.table.resource
