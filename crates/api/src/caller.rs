@@ -3,12 +3,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
 use mstream_kernel::Actor;
 
+use crate::credentials::{presented_token, Authenticated};
 use crate::error::ApiError;
-use crate::throttle::Authenticated;
 use crate::AppState;
 
 /// The authenticated caller of a handler, and the token presented.
@@ -17,35 +17,6 @@ pub struct Caller {
     pub actor: Actor,
     /// The raw token, when one was presented and valid.
     pub token: Option<String>,
-}
-
-/// The token in the `Authorization` header, if the scheme is `Token`
-/// (case-insensitive, as DRF); other schemes are not ours and mean none.
-pub fn presented_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let value = value.to_str().map_err(|_| {
-        bad_header("Invalid token header. Token string should not contain invalid characters.")
-    })?;
-    let mut parts = value.split_whitespace();
-    match parts.next() {
-        Some(scheme) if scheme.eq_ignore_ascii_case("token") => {}
-        _ => return Ok(None),
-    }
-    let token = parts
-        .next()
-        .ok_or_else(|| bad_header("Invalid token header. No credentials provided."))?;
-    if parts.next().is_some() {
-        return Err(bad_header(
-            "Invalid token header. Token string should not contain spaces.",
-        ));
-    }
-    Ok(Some(token.to_owned()))
-}
-
-fn bad_header(detail: &str) -> ApiError {
-    ApiError::detail(StatusCode::UNAUTHORIZED, detail)
 }
 
 impl FromRequest for Caller {

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod caller;
+pub mod credentials;
 pub mod error;
 pub mod file_body;
 pub mod front;
@@ -11,6 +12,7 @@ pub mod list;
 pub mod observe;
 pub mod openapi;
 pub mod process;
+pub mod registry;
 pub mod routes;
 pub mod slash;
 pub mod throttle;

@@ -217,7 +217,7 @@ pub fn route_label(req: &HttpRequest) -> String {
         let segment = &rest[open + 1..open + close];
         let name = segment.split_once(':').map_or(segment, |(name, _)| name);
         match req.match_info().get(name) {
-            Some(value) if name == "resource" && crate::routes::resources::is_resource(value) => {
+            Some(value) if name == "resource" && crate::registry::is_resource(value) => {
                 label.push_str(value);
             }
             _ => {

@@ -27,7 +27,7 @@ use utoipa::openapi::{
     PathItem, PathsBuilder, Ref, RefOr, Required, ResponseBuilder, ResponsesBuilder, Tag,
 };
 
-use crate::routes::root::RESOURCES;
+use crate::registry::RESOURCES;
 
 mod examples;
 mod media;
@@ -40,7 +40,7 @@ const TOKEN_EXAMPLE: &str = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b";
 pub fn declarations() -> Vec<&'static Resource> {
     let mut all: Vec<&'static Resource> = RESOURCES
         .iter()
-        .filter_map(|name| crate::routes::resources::declaration(name))
+        .filter_map(|name| crate::registry::declaration(name))
         .collect();
     all.push(&USER);
     all
@@ -150,7 +150,7 @@ fn tag(name: &str) -> Tag {
         "media" => "Streaming of media bytes under `/content/` by signed URL, with ranges and conditionals.",
         "api" => "The API root and this document.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",
-        other => crate::routes::options::description(other),
+        other => crate::registry::description(other),
     };
     TagBuilder::new()
         .name(name)
@@ -163,7 +163,7 @@ fn type_name(resource: &Resource) -> String {
     resource
         .noun
         .split_whitespace()
-        .map(crate::routes::options::capitalize)
+        .map(crate::registry::capitalize)
         .collect()
 }
 

@@ -14,7 +14,7 @@ use mstream_kernel::resource::{Derived, Kind, Write};
 use mstream_kernel::{Field, Resource};
 use serde_json::{json, Value as Json};
 
-use super::root::RESOURCES;
+use crate::registry::RESOURCES;
 
 /// One embedded file: its name under `/admin/`, media type and bytes.
 struct Asset {
@@ -114,7 +114,7 @@ fn asset_named(req: &HttpRequest, name: &str) -> HttpResponse {
     }
 }
 
-use super::resources::declaration;
+use crate::registry::declaration;
 
 /// `GET /admin/resources.json`: every resource of `/api/` (and users) with
 /// its fields as declared. Public, like `/api/schema/`: it holds no data.

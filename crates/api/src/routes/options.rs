@@ -16,33 +16,6 @@ use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 
-/// What each API resource is, in a sentence (OPTIONS `description`, and
-/// the OpenAPI tags).
-pub fn description(resource: &str) -> &'static str {
-    match resource {
-        "genre" => "Genres of the catalog; a content belongs to one or more.",
-        "parcontag" => "Parental-control tags (age ratings, content warnings) put on contents.",
-        "contype" => "Content types (film, series, documentary, …); every content has one.",
-        "conmediafile" => {
-            "Media files of contents: uploaded bytes, served by signed URLs under /content/."
-        }
-        "artists" => "Artists, with their credits on contents.",
-        "contents" => {
-            "The catalog's contents, with their genres, cast, tags, type and mean rating."
-        }
-        "artconrelation" => "Credits: which artist worked on which content, and as what.",
-        "reviews" => "Users' reviews and ratings of contents; one per user per content.",
-        "submodels" => "Subscription plans.",
-        "submap" => "Which user subscribes to which plan (one subscription per user).",
-        "users" => "Accounts, for admins: list, inspect, grant or revoke admin.",
-        "catalog" => {
-            "The catalog for subscribers' apps: contents with credits and streamable media."
-        }
-        "user" => "Sign-up, sign-in, sign-out and the caller's own account.",
-        _ => "",
-    }
-}
-
 /// The methods a resource path serves, as DRF's `Allow` lists them.
 pub fn allowed(resource: &str, detail: bool) -> &'static str {
     match (resource, detail) {
@@ -96,15 +69,6 @@ fn metadata(name: &str, description: &str, parses: &[&str]) -> Map<String, Json>
     out.insert("renders".into(), json!([JSON]));
     out.insert("parses".into(), json!(parses));
     out
-}
-
-/// `genre` → `Genre` (the first letter upper-cased).
-pub(crate) fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// `genre` → `Genre`, `content media file` → `Content Media File`.
@@ -168,7 +132,7 @@ fn fields_info(resource: &Resource, create: bool) -> Json {
     )
 }
 
-use super::resources::declaration;
+use crate::registry::{capitalize, declaration, description};
 
 fn parses(resource: &Resource) -> &'static [&'static str] {
     if resource.fields.iter().any(|f| f.kind == Kind::File) {
@@ -312,7 +276,7 @@ mod tests {
 
     #[test]
     fn every_resource_is_described() {
-        for name in super::super::root::RESOURCES.iter().chain(&["users"]) {
+        for name in crate::registry::RESOURCES.iter().chain(&["users"]) {
             assert!(declaration(name).is_some(), "{name}");
             assert!(!description(name).is_empty(), "{name}");
         }

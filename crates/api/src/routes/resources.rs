@@ -51,16 +51,6 @@ fn endpoint(name: &str) -> ApiResult<Endpoint> {
     }
 }
 
-/// Whether `/api/<name>/` is a resource these routes serve.
-pub fn is_resource(name: &str) -> bool {
-    endpoint(name).is_ok()
-}
-
-/// The declaration behind `/api/<name>/`.
-pub fn declaration(name: &str) -> Option<&'static mstream_kernel::Resource> {
-    endpoint(name).ok().map(resource_of)
-}
-
 /// 405 listing what the path's resource serves (users have no POST or
 /// DELETE).
 fn not_allowed_here(

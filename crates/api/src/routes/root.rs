@@ -4,20 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{Map, Value as Json};
 
 use crate::list::absolute;
-
-/// The ten resources, in the seed's order.
-pub const RESOURCES: [&str; 10] = [
-    "genre",
-    "parcontag",
-    "contype",
-    "conmediafile",
-    "artists",
-    "contents",
-    "artconrelation",
-    "reviews",
-    "submodels",
-    "submap",
-];
+use crate::registry::RESOURCES;
 
 /// Registers the root, and `/`, which sends a visitor to it.
 pub fn configure(cfg: &mut web::ServiceConfig) {

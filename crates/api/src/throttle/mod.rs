@@ -38,7 +38,7 @@ use mstream_service::{freshness, ServiceError};
 
 pub use proxies::{client_ip, TrustedProxies};
 
-use crate::caller::presented_token;
+use crate::credentials::{presented_token, Authenticated};
 use crate::AppState;
 use gcra::{LocalStore, Rate};
 use redis_store::RedisStore;
@@ -79,9 +79,6 @@ impl Default for ThrottleSettings {
 pub fn exempt(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/content/")
 }
-
-/// The authentication [`guard`] already did, for the `Caller` extractor.
-pub struct Authenticated(pub Result<Actor, ServiceError>);
 
 /// The signed-in user a request was counted against (for the access log).
 #[derive(Debug, Clone, Copy)]
