@@ -1,88 +1,16 @@
 //! The typed client (`mstream-client`) against the real server: what a Rust
 //! service using the domain crates sees.
 
-use mstream_artists::{Artist, NewArtist};
-use mstream_client::{Client, Error, SignUp, Upload};
-use mstream_content::{
-    Content, ContentField, ContentPatch, ContentQuery, ContentType, MediaFile, NewContent,
-    NewContentType, NewMediaFile, NewParentalControlTag, ParentalControlTag,
-};
+use mstream_client::{Client, Error, Upload};
+use mstream_content::{Content, ContentField, ContentPatch, ContentQuery, MediaFile, NewMediaFile};
 use mstream_genres::{Genre, GenrePatch, NewGenre};
 use mstream_kernel::user::{Account, AccountField, AccountPatch, AccountQuery};
-use mstream_kernel::{About, Name};
+use mstream_kernel::About;
 use mstream_reviews::{NewReview, Rating, Review};
 use mstream_subscriptions::{NewPlan, Plan, PlanField, PlanQuery};
 
-use crate::helpers::{png, spawn_app, spawn_app_with, TestApp};
-
-fn name(text: &str) -> Name {
-    Name::parse(text).unwrap()
-}
-
-async fn admin(app: &TestApp) -> Client {
-    Client::new(&app.base)
-        .unwrap()
-        .with_token(app.admin().await)
-}
-
-async fn user(app: &TestApp, username: &str) -> Client {
-    let anonymous = Client::new(&app.base).unwrap();
-    let signed = anonymous
-        .sign_up(&SignUp::new(
-            username,
-            format!("{username}@example.com"),
-            "Correct-horse-9",
-        ))
-        .await
-        .unwrap();
-    anonymous.with_token(signed.token)
-}
-
-/// A genre, a type, a tag and an artist, then a content using them.
-async fn content(admin: &Client, label: &str) -> (Genre, Content) {
-    let genre: Genre = admin
-        .resource()
-        .create(&NewGenre {
-            name: name(&format!("{label} genre")),
-        })
-        .await
-        .unwrap();
-    let kind: ContentType = admin
-        .resource()
-        .create(&NewContentType {
-            name: name(&format!("{label} type")),
-        })
-        .await
-        .unwrap();
-    let tag: ParentalControlTag = admin
-        .resource()
-        .create(&NewParentalControlTag {
-            name: name(&format!("{label} tag")),
-        })
-        .await
-        .unwrap();
-    let artist: Artist = admin
-        .resource()
-        .create(&NewArtist {
-            name: name(&format!("{label} artist")),
-            about: About::parse("Acts.").unwrap(),
-        })
-        .await
-        .unwrap();
-    let content: Content = admin
-        .resource()
-        .create(&NewContent {
-            name: name(label),
-            about: About::parse(&format!("About {label}.")).unwrap(),
-            genre: vec![genre.id],
-            cast: vec![artist.id],
-            parental_control_tags: vec![tag.id],
-            kind: kind.id,
-        })
-        .await
-        .unwrap();
-    (genre, content)
-}
+use crate::helpers::{png, spawn_app, spawn_app_with};
+use crate::typed::{admin, content, name, user};
 
 #[tokio::test]
 async fn typed_crud_reads_back_what_it_wrote() {

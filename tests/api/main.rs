@@ -24,4 +24,5 @@ mod scaleout;
 mod schema;
 mod seed;
 mod throttle;
+mod typed;
 mod uploads;
