@@ -95,7 +95,7 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
         ServiceConfig {
             bcrypt_cost: settings.auth.bcrypt_cost,
             media_root: settings.media.root.clone(),
-            media: mstream_service::media::MediaConfig {
+            media: mstream_service::MediaConfig {
                 root: settings.media.root.clone(),
                 max_upload_bytes: settings.media.max_upload_bytes,
                 url_ttl_secs: settings.media.url_ttl_secs,

@@ -1,11 +1,11 @@
 //! What every service shares, and the one way they reach the database.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use mstream_db::{AnyConn, DbPool};
 use tokio::sync::Semaphore;
 
+use crate::config::ServiceConfig;
 use crate::error::{ServiceError, ServiceResult};
 use crate::freshness::Freshness;
 use crate::open_files::OpenFiles;
@@ -13,38 +13,6 @@ use crate::read_cache::{Answer, ReadCache};
 
 fn downcast<T: Clone + 'static>(answer: &(dyn std::any::Any + Send + Sync)) -> Option<T> {
     answer.downcast_ref::<T>().cloned()
-}
-
-/// Settings the use cases need.
-#[derive(Debug, Clone)]
-pub struct ServiceConfig {
-    /// bcrypt work factor (4..=31).
-    pub bcrypt_cost: u32,
-    /// Where uploaded media live (the stored paths are relative to it).
-    pub media_root: PathBuf,
-    /// Media settings (root, limits, URL lifetime).
-    pub media: crate::media::MediaConfig,
-    /// Signs media URLs.
-    pub secret_key: String,
-    /// How long an authenticated token is trusted without a lookup
-    /// (see [`crate::token_cache`]); zero looks every request up.
-    pub token_cache_ttl: std::time::Duration,
-    /// How long a catalog read is reused while nothing is written (see
-    /// [`crate::read_cache`]); zero reads every request afresh.
-    pub read_cache_ttl: std::time::Duration,
-}
-
-impl Default for ServiceConfig {
-    fn default() -> Self {
-        Self {
-            bcrypt_cost: 12,
-            media_root: PathBuf::from("content"),
-            media: crate::media::MediaConfig::default(),
-            secret_key: String::new(),
-            token_cache_ttl: std::time::Duration::from_secs(1),
-            read_cache_ttl: std::time::Duration::from_secs(1),
-        }
-    }
 }
 
 /// The pool and settings, cheap to clone.
@@ -108,15 +76,20 @@ impl Ctx {
         &self.inner.open_files
     }
 
-    /// The write generations' checks (see [`crate::freshness`]).
-    pub fn freshness(&self) -> &Freshness {
-        &self.inner.freshness
-    }
-
     /// The write generations as of some moment after the current request
     /// arrived: what every cache of this process is checked against.
     pub async fn generations(&self) -> ServiceResult<mstream_db::Generations> {
-        self.inner.freshness.current(self).await
+        let ctx = self.clone();
+        self.inner
+            .freshness
+            .current(move || {
+                let ctx = ctx.clone();
+                async move {
+                    ctx.run(|conn| Ok(mstream_db::generation::read(conn)?))
+                        .await
+                }
+            })
+            .await
     }
 
     /// The settings.

@@ -14,13 +14,13 @@
 //! ([`arrived`]); work outside a request (the CLI, tests calling services
 //! directly) counts as arriving when it asks.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use mstream_db::Generations;
 use tokio::sync::watch;
 
-use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 
 tokio::task_local! {
@@ -44,7 +44,7 @@ type Outcome = Option<Result<Generations, String>>;
 /// The checks of one process.
 #[derive(Default)]
 pub struct Freshness {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
 #[derive(Default)]
@@ -59,8 +59,14 @@ struct State {
 
 impl Freshness {
     /// The generations as of some moment after the current request
-    /// arrived.
-    pub async fn current(&self, ctx: &Ctx) -> ServiceResult<Generations> {
+    /// arrived; `read` reads them from the database when a new check has
+    /// to run (on a task of its own, so it owns what it needs).
+    pub async fn current<R, F>(&self, read: R) -> ServiceResult<Generations>
+    where
+        R: Fn() -> F + Send + 'static,
+        F: Future<Output = ServiceResult<Generations>> + Send + 'static,
+    {
+        let mut read = Some(read);
         let since = arrival();
         // A check whose task died (its runtime shut down: an HTTP worker
         // restarted) drops its sender; its waiters then join the next one.
@@ -84,10 +90,13 @@ impl Freshness {
                     }
                 };
                 if !state.running {
-                    state.running = true;
-                    // A task of its own: a waiter that goes away (its client
-                    // hung up) must not take the others' check with it.
-                    tokio::spawn(checks(ctx.clone()));
+                    if let Some(read) = read.take() {
+                        state.running = true;
+                        // A task of its own: a waiter that goes away (its
+                        // client hung up) must not take the others' check
+                        // with it.
+                        tokio::spawn(checks(Arc::clone(&self.state), read));
+                    }
                 }
                 receiver
             };
@@ -110,11 +119,11 @@ impl Freshness {
 /// runtime went away mid-check), it says so, and takes any waiting
 /// check's sender with it so its waiters start another instead of
 /// waiting forever.
-struct Running<'a>(&'a Freshness);
+struct Running(Arc<Mutex<State>>);
 
-impl Drop for Running<'_> {
+impl Drop for Running {
     fn drop(&mut self) {
-        if let Ok(mut state) = self.0.state.lock() {
+        if let Ok(mut state) = self.0.lock() {
             state.running = false;
             state.next = None;
         }
@@ -122,12 +131,15 @@ impl Drop for Running<'_> {
 }
 
 /// Runs checks back to back while anybody waits for one.
-async fn checks(ctx: Ctx) {
-    let freshness = ctx.freshness();
-    let _running = Running(freshness);
+async fn checks<R, F>(shared: Arc<Mutex<State>>, read: R)
+where
+    R: Fn() -> F,
+    F: Future<Output = ServiceResult<Generations>>,
+{
+    let _running = Running(Arc::clone(&shared));
     loop {
         let (sender, began) = {
-            let Ok(mut state) = freshness.state.lock() else {
+            let Ok(mut state) = shared.lock() else {
                 return;
             };
             match state.next.take() {
@@ -135,11 +147,9 @@ async fn checks(ctx: Ctx) {
                 None => return,
             }
         };
-        let read = ctx
-            .run(|conn| Ok(mstream_db::generation::read(conn)?))
-            .await;
+        let read = read().await;
         if let Ok(generations) = &read {
-            if let Ok(mut state) = freshness.state.lock() {
+            if let Ok(mut state) = shared.lock() {
                 if state.last.is_none_or(|(at, _)| at < began) {
                     state.last = Some((began, *generations));
                 }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod config;
 pub mod ctx;
 pub mod error;
 pub mod freshness;
@@ -24,7 +25,8 @@ pub mod token_cache;
 
 pub use accounts::AccountService;
 pub use catalog::CatalogService;
-pub use ctx::{Ctx, ServiceConfig};
+pub use config::{MediaConfig, ServiceConfig};
+pub use ctx::Ctx;
 pub use error::{ServiceError, ServiceResult};
 pub use reviews::ReviewService;
 

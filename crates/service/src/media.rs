@@ -18,6 +18,7 @@ use mstream_kernel::{Actor, FieldValue, Mode, Record, Timestamp, WriteSet};
 use serde_json::Value as Json;
 
 use crate::catalog::{check_references, unique};
+use crate::config::MediaConfig;
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 use crate::open_files::OpenFile;
@@ -29,30 +30,6 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 pub const STAGING: &str = ".tmp";
 /// Folder under the media root where media files live (as in the original).
 pub const STORED: &str = "content";
-
-/// Media settings.
-#[derive(Debug, Clone)]
-pub struct MediaConfig {
-    /// The media root.
-    pub root: PathBuf,
-    /// Largest upload in bytes.
-    pub max_upload_bytes: u64,
-    /// Lifetime of a signed URL.
-    pub url_ttl_secs: u64,
-    /// Serve without signatures.
-    pub public: bool,
-}
-
-impl Default for MediaConfig {
-    fn default() -> Self {
-        Self {
-            root: PathBuf::from("content"),
-            max_upload_bytes: 4 * 1024 * 1024 * 1024,
-            url_ttl_secs: 6 * 3600,
-            public: false,
-        }
-    }
-}
 
 /// Signs and checks `/content/` URLs: HMAC-SHA256 over `path|expires`.
 #[derive(Clone)]
