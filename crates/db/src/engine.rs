@@ -181,7 +181,7 @@ impl Listed {
 pub fn records_where<R: DbRow>(
     conn: &mut AnyConn,
     table: &Table,
-    column: &str,
+    column: &'static str,
     ids: &[Uuid],
 ) -> DbResult<Vec<Record>> {
     if ids.is_empty() {
@@ -743,9 +743,9 @@ pub fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
 /// Values of one text column of the rows of `table` whose `column` is one of `ids`.
 pub fn column_values(
     conn: &mut AnyConn,
-    table: &str,
-    value: &str,
-    column: &str,
+    table: &'static str,
+    value: &'static str,
+    column: &'static str,
     ids: &[Uuid],
 ) -> DbResult<Vec<String>> {
     let mut sql = Sql::new(conn);
@@ -785,7 +785,7 @@ pub fn refresh_statistics(conn: &mut AnyConn) -> DbResult<()> {
 }
 
 /// How many rows `table` holds.
-pub fn count_rows(conn: &mut AnyConn, table: &str) -> DbResult<i64> {
+pub fn count_rows(conn: &mut AnyConn, table: &'static str) -> DbResult<i64> {
     let mut sql = Sql::new(conn);
     sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM ")
         .push(table);

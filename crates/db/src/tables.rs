@@ -148,7 +148,7 @@ type Nested = fn(&mut AnyConn, &mut [Record]) -> DbResult<()>;
 /// The engine's list, instantiated for a row type.
 type ListFn = fn(&mut AnyConn, &Table, &ListQuery) -> DbResult<Listed>;
 /// The engine's `records_where`, instantiated for a row type.
-type ByFn = fn(&mut AnyConn, &Table, &str, &[Uuid]) -> DbResult<Vec<Record>>;
+type ByFn = fn(&mut AnyConn, &Table, &'static str, &[Uuid]) -> DbResult<Vec<Record>>;
 
 /// A resource's storage: the mapping, and the engine instantiated for its row type.
 pub struct Repo {
@@ -183,7 +183,12 @@ impl Repo {
     }
 
     /// Entities whose `column` is one of `ids`, with every derived field.
-    pub fn by(&self, conn: &mut AnyConn, column: &str, ids: &[Uuid]) -> DbResult<Vec<Record>> {
+    pub fn by(
+        &self,
+        conn: &mut AnyConn,
+        column: &'static str,
+        ids: &[Uuid],
+    ) -> DbResult<Vec<Record>> {
         let mut records = (self.by)(conn, self.table, column, ids)?;
         if let Some(nested) = self.nested {
             nested(conn, &mut records)?;
