@@ -1,9 +1,17 @@
-//! SPEC §3: the catalog management API.
+//! SPEC §3: the catalog management API. Behaviour (cascades, one
+//! subscription per user) goes through the typed client; filters, search,
+//! ordering, pages and DRF's shapes are the wire itself and stay in JSON.
 
 use futures_util::future::join_all;
+use mstream_artists::{Artist, Credit, NewCredit};
+use mstream_client::Error;
+use mstream_content::{Content, ContentType};
+use mstream_genres::Genre;
+use mstream_subscriptions::{NewPlan, NewSubscription, Plan, Subscription};
 use serde_json::{json, Value as Json};
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::typed::{self, name, signed_up};
 
 fn ids(list: &Json) -> Vec<String> {
     list["results"]
@@ -414,112 +422,80 @@ async fn search_follows_renames_deletes_and_relinks_of_related_entities() {
 #[tokio::test]
 async fn cascades_follow_the_seed() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    let content = app.content(&admin, "The Matrix").await;
-    let cid = content["id"].as_str().unwrap();
-    let artist = content["cast"][0].as_str().unwrap();
-    let relation = app
-        .create(
-            &admin,
-            "artconrelation",
-            json!({"artist": artist, "content": cid, "relation": "Actor"}),
-        )
-        .await;
-    let credits = app.get(&format!("/api/artists/{artist}/"), &admin).await;
-    assert_eq!(credits.body["credits"][0]["relation"], "Actor");
-    assert_eq!(credits.body["credits"][0]["content_name"], "The Matrix");
-    // Deleting a genre takes it off the content; the content stays.
-    let genre = content["genre"][0].as_str().unwrap();
-    assert_eq!(
-        app.delete(&format!("/api/genre/{genre}/"), &admin)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        app.get(&format!("/api/contents/{cid}/"), &admin).await.body["genre"],
-        json!([])
-    );
-    // Deleting an artist removes their credits and casting.
-    assert_eq!(
-        app.delete(&format!("/api/artists/{artist}/"), &admin)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        app.get(
-            &format!("/api/artconrelation/{}/", relation["id"].as_str().unwrap()),
-            &admin
-        )
+    let admin = typed::admin(&app).await;
+    let (genre, content) = typed::content(&admin, "The Matrix").await;
+    let artist = content.cast[0];
+    let credit: Credit = admin
+        .resource()
+        .create(&NewCredit {
+            artist,
+            content: content.id,
+            relation: name("Actor"),
+        })
         .await
-        .status,
-        404
-    );
-    assert_eq!(
-        app.get(&format!("/api/contents/{cid}/"), &admin).await.body["cast"],
-        json!([])
-    );
+        .unwrap();
+    let credits = admin
+        .resource::<Artist>()
+        .get(artist)
+        .await
+        .unwrap()
+        .credits;
+    assert_eq!(credits[0].relation, "Actor");
+    assert_eq!(credits[0].content_name.as_deref(), Some("The Matrix"));
+    let contents = admin.resource::<Content>();
+    // Deleting a genre takes it off the content; the content stays.
+    admin.resource::<Genre>().delete(genre.id).await.unwrap();
+    assert!(contents.get(content.id).await.unwrap().genre.is_empty());
+    // Deleting an artist removes their credits and casting.
+    admin.resource::<Artist>().delete(artist).await.unwrap();
+    assert!(matches!(
+        admin.resource::<Credit>().get(credit.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(contents.get(content.id).await.unwrap().cast.is_empty());
     // Deleting a type deletes its contents.
-    let kind = content["type"].as_str().unwrap();
-    assert_eq!(
-        app.delete(&format!("/api/contype/{kind}/"), &admin)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(
-        app.get(&format!("/api/contents/{cid}/"), &admin)
-            .await
-            .status,
-        404
-    );
+    admin
+        .resource::<ContentType>()
+        .delete(content.kind)
+        .await
+        .unwrap();
+    assert!(matches!(
+        contents.get(content.id).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[tokio::test]
 async fn subscriptions_one_per_user_and_plans_cascade() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    let bob = app.signup("bob").await;
-    let plan = app
-        .create(&admin, "submodels", json!({"name": "Premium"}))
-        .await;
-    let sub = app
-        .create(
-            &admin,
-            "submap",
-            json!({"user": bob.id, "plan": plan["id"]}),
-        )
-        .await;
-    assert_eq!(sub["user_user"], "bob");
-    assert_eq!(sub["plan_name"], "Premium");
-    let again = app
-        .post(
-            "/api/submap/",
-            &admin,
-            json!({"user": bob.id, "plan": plan["id"]}),
-        )
-        .await;
-    assert_eq!(again.status, 400);
-    assert_eq!(
-        again.body,
-        json!({"user": ["user subscription with this user already exists."]})
-    );
-    let me = app.get("/user/me/", &bob.token).await;
-    assert_eq!(
-        me.body["subscription"],
-        json!({"plan": plan["id"], "plan_name": "Premium"})
-    );
-    assert_eq!(
-        app.delete(
-            &format!("/api/submodels/{}/", plan["id"].as_str().unwrap()),
-            &admin
-        )
+    let admin = typed::admin(&app).await;
+    let (bob, signed) = signed_up(&app, "bob").await;
+    let plan: Plan = admin
+        .resource()
+        .create(&NewPlan {
+            name: name("Premium"),
+        })
         .await
-        .status,
-        204
-    );
-    assert!(app.get("/user/me/", &bob.token).await.body["subscription"].is_null());
+        .unwrap();
+    let subscribe = NewSubscription {
+        user: signed.id,
+        plan: plan.id,
+    };
+    let subscription: Subscription = admin.resource().create(&subscribe).await.unwrap();
+    assert_eq!(subscription.user_user.as_deref(), Some("bob"));
+    assert_eq!(subscription.plan_name.as_deref(), Some("Premium"));
+    match admin.resource::<Subscription>().create(&subscribe).await {
+        Err(Error::Invalid(errors)) => assert_eq!(
+            errors.messages("user"),
+            ["user subscription with this user already exists."]
+        ),
+        other => panic!("a second subscription: {other:?}"),
+    }
+    let mine = bob.me().await.unwrap().subscription.expect("subscribed");
+    assert_eq!(mine.plan, plan.id);
+    assert_eq!(mine.plan_name.as_deref(), Some("Premium"));
+    admin.resource::<Plan>().delete(plan.id).await.unwrap();
+    assert!(bob.me().await.unwrap().subscription.is_none());
 }
 
 #[tokio::test]
