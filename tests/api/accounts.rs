@@ -1,10 +1,15 @@
-//! SPEC §2: sign-up, sign-in, tokens, accounts, `/api/users/`.
+//! SPEC §2: sign-up, sign-in, tokens, accounts, `/api/users/`. Token
+//! lifecycles go through the typed client; sign-up's field-by-field
+//! messages, forms and what a response must never show are the wire's.
 
 use reqwest::Method;
 use serde_json::json;
 use sha2::Digest as _;
 
+use mstream_client::{Client, Error};
+
 use crate::helpers::{reply, spawn_app};
+use crate::typed;
 
 #[tokio::test]
 async fn signup_by_form_gives_a_token_that_me_accepts() {
@@ -137,58 +142,34 @@ async fn signup_refuses_bad_input_field_by_field_and_creates_nothing() {
 #[tokio::test]
 async fn tokens_are_per_sign_in_and_revoked_one_or_all() {
     let app = spawn_app().await;
-    let bob = app.signup("bob").await;
-    let login = |password: &'static str| {
-        let app = &app;
-        async move {
-            app.send(
-                Method::POST,
-                "/user/login/",
-                None,
-                Some(&json!({"username": "bob", "password": password})),
-            )
-            .await
-        }
-    };
-    let bad = login("wrong-password").await;
-    assert_eq!(bad.status, 400);
-    assert_eq!(
-        bad.body,
-        json!({"non_field_errors": ["Unable to log in with provided credentials."]})
-    );
-    let second = login("Correct-horse-9").await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let third = login("Correct-horse-9").await.body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_ne!(second, third);
-    for token in [&bob.token, &second, &third] {
-        assert_eq!(app.get("/user/me/", token).await.status, 200);
+    let bob = typed::user(&app, "bob").await;
+    let anonymous = Client::new(&app.base).unwrap();
+    match anonymous.log_in("bob", "wrong-password").await {
+        Err(Error::Invalid(errors)) => assert_eq!(
+            errors.messages("non_field_errors"),
+            ["Unable to log in with provided credentials."]
+        ),
+        other => panic!("a wrong password: {other:?}"),
     }
-    let out = app
-        .send(Method::POST, "/user/logout/", Some(&second), None)
-        .await;
-    assert_eq!(out.status, 204);
-    let revoked = app.get("/user/me/", &second).await;
-    assert_eq!(revoked.status, 401);
-    assert_eq!(revoked.body["detail"], "Invalid token.");
+    let second = anonymous.log_in("bob", "Correct-horse-9").await.unwrap();
+    let third = anonymous.log_in("bob", "Correct-horse-9").await.unwrap();
+    assert_ne!(second.token(), third.token(), "a token per sign-in");
+    for device in [&bob, &second, &third] {
+        assert_eq!(device.me().await.unwrap().username, "bob");
+    }
+    second.log_out(false).await.unwrap();
+    match second.me().await {
+        Err(Error::Unauthenticated(detail)) => assert_eq!(detail, "Invalid token."),
+        other => panic!("a revoked token: {other:?}"),
+    }
+    // The header that goes with it is the wire's business.
+    let revoked = app.get("/user/me/", second.token().unwrap()).await;
     assert_eq!(revoked.header("www-authenticate"), Some("Token"));
-    assert_eq!(
-        app.get("/user/me/", &third).await.status,
-        200,
-        "other devices stay signed in"
-    );
-    assert_eq!(
-        app.send(Method::POST, "/user/logout/?all=true", Some(&third), None)
-            .await
-            .status,
-        204
-    );
-    assert_eq!(app.get("/user/me/", &bob.token).await.status, 401);
-    assert_eq!(app.get("/user/me/", &third).await.status, 401);
+    assert!(third.me().await.is_ok(), "other devices stay signed in");
+    third.log_out(true).await.unwrap();
+    for device in [&bob, &third] {
+        assert!(matches!(device.me().await, Err(Error::Unauthenticated(_))));
+    }
 }
 
 #[tokio::test]
@@ -214,20 +195,16 @@ async fn tokens_are_stored_only_as_digests() {
 #[tokio::test]
 async fn deleting_the_account_revokes_its_tokens() {
     let app = spawn_app().await;
-    let bob = app.signup("bob").await;
-    assert_eq!(app.delete("/user/delete/", &bob.token).await.status, 204);
-    assert_eq!(app.get("/user/me/", &bob.token).await.status, 401);
-    let login = app
-        .send(
-            Method::POST,
-            "/user/login/",
-            None,
-            Some(&json!({"username": "bob", "password": "Correct-horse-9"})),
-        )
-        .await;
-    assert_eq!(login.status, 400);
+    let bob = typed::user(&app, "bob").await;
+    bob.delete_account().await.unwrap();
+    assert!(matches!(bob.me().await, Err(Error::Unauthenticated(_))));
+    let anonymous = Client::new(&app.base).unwrap();
+    assert!(matches!(
+        anonymous.log_in("bob", "Correct-horse-9").await,
+        Err(Error::Invalid(_))
+    ));
     // The name is free again.
-    app.signup("bob").await;
+    typed::user(&app, "bob").await;
 }
 
 #[tokio::test]
