@@ -87,7 +87,7 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
     push_order(&mut sql, table, query);
     // The page size (1..=100) is written into the text: a bound LIMIT makes
     // SQLite re-prepare the cached statement on every execution.
-    sql.push(&format!(" LIMIT {}", page.size.clamp(1, 1000)))
+    sql.push_owned(&format!(" LIMIT {}", page.size.clamp(1, 1000)))
         .push(" OFFSET ")
         .bind(Bind::Int(page.offset().min(i64::MAX as u64) as i64));
     let mut records = read::<R>(sql.load::<R>(conn)?)?;
@@ -432,7 +432,7 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
             if k > 0 {
                 sql.push(" UNION ALL ");
             }
-            sql.push(&format!("SELECT {k} AS k, "));
+            sql.push_owned(&format!("SELECT {k} AS k, "));
             push_relation(&mut sql, relation, records, &ids);
         }
         sql.push(" ORDER BY k, label, target");
@@ -643,7 +643,7 @@ pub fn insert(
     sql.push("INSERT INTO ")
         .push(table.name)
         .push(" (")
-        .push(&columns.join(", "))
+        .push_owned(&columns.join(", "))
         .push(") VALUES ");
     sql.bind_list(binds);
     sql.execute(conn)?;
@@ -671,7 +671,10 @@ pub fn update(
         }
     }
     for (column, bind) in extra {
-        sql.push(", ").push(column).push(" = ").bind(bind.clone());
+        sql.push(", ")
+            .push_owned(column)
+            .push(" = ")
+            .bind(bind.clone());
     }
     sql.push(" WHERE id = ").bind(id);
     if sql.execute(conn)? == 0 {

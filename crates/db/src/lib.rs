@@ -22,6 +22,7 @@ pub mod migrate;
 pub mod reviews;
 pub mod schema;
 pub mod search;
+pub mod seed;
 pub mod sql;
 pub mod table;
 pub mod tables;

@@ -123,7 +123,7 @@ fn refresh(
         .push(" SET ")
         .push(search.column)
         .push(" = ")
-        .push(&expression);
+        .push_owned(&expression);
     if let Some(ids) = ids {
         sql.push(" WHERE id IN ").bind_in(ids.iter().copied());
     }

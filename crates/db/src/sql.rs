@@ -69,8 +69,17 @@ impl Sql {
         }
     }
 
-    /// Appends SQL text (never client data).
-    pub fn push(&mut self, text: &str) -> &mut Self {
+    /// Appends SQL text. Only text written into the program can be pushed
+    /// (`&'static str`): values are bound with [`Sql::bind`], and run-time
+    /// text that must be SQL (a number, a generated alias) goes through
+    /// [`Sql::push_owned`] inside this crate only.
+    pub fn push(&mut self, text: &'static str) -> &mut Self {
+        self.push_owned(text)
+    }
+
+    /// [`Sql::push`] for text this crate made at run time from trusted
+    /// parts (a table mapping's names, a number).
+    pub(crate) fn push_owned(&mut self, text: &str) -> &mut Self {
         if let Some(last) = self.parts.last_mut() {
             last.push_str(text);
         }

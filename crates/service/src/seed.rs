@@ -6,8 +6,11 @@
 
 use std::collections::HashSet;
 
-use mstream_db::sql::{Bind, Sql};
-use mstream_db::{tx, AnyConn};
+use mstream_db::seed::{
+    self as rows, ArtistRow, ContentCast, ContentGenre, ContentRow, ContentTag, CreditRow,
+    NamedRow, NamedTable, ReviewRow, SubscriptionRow, UserRow,
+};
+use mstream_db::AnyConn;
 use mstream_kernel::Timestamp;
 use mstream_reviews::{Rating, RatingSummary};
 use rand::rngs::StdRng;
@@ -178,68 +181,6 @@ const WORDS: &[&str] = &[
     "friendship",
 ];
 
-/// How many rows one multi-row INSERT carries (SQLite allows 32,766 bound
-/// parameters per statement, PostgreSQL 65,535).
-const CHUNK: usize = 500;
-
-/// A random (v4) id drawn from the seeded generator.
-fn new_id(rng: &mut StdRng) -> Uuid {
-    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
-}
-
-fn unique_names(
-    rng: &mut StdRng,
-    count: usize,
-    make: impl Fn(&mut StdRng) -> String,
-    max: usize,
-) -> Vec<String> {
-    let mut seen = HashSet::with_capacity(count);
-    let mut names = Vec::with_capacity(count);
-    while names.len() < count {
-        let base = make(rng);
-        let mut name = base.clone();
-        let mut n = 2;
-        while seen.contains(&name) {
-            name = format!("{base} {n}");
-            n += 1;
-        }
-        name.truncate(max);
-        if seen.insert(name.clone()) {
-            names.push(name);
-        }
-    }
-    names
-}
-
-fn insert_rows(
-    conn: &mut AnyConn,
-    table: &str,
-    columns: &str,
-    rows: Vec<Vec<Bind>>,
-    progress: &mut dyn FnMut(&str, usize),
-) -> ServiceResult<()> {
-    for chunk in rows.chunks(CHUNK) {
-        tx::write(conn, |conn| -> ServiceResult<()> {
-            let mut sql = Sql::new(conn);
-            sql.push("INSERT INTO ")
-                .push(table)
-                .push(" (")
-                .push(columns)
-                .push(") VALUES ");
-            for (i, row) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.bind_list(row.iter().cloned());
-            }
-            sql.execute(conn)?;
-            Ok(())
-        })?;
-        progress(table, chunk.len());
-    }
-    Ok(())
-}
-
 /// Fills an empty catalog as `plan` says; `password_hash` is the bcrypt
 /// hash of [`SEEDED_PASSWORD`] (hashed once by the caller, off the async
 /// workers). `progress(table, rows)` is called after every batch.
@@ -249,7 +190,7 @@ pub fn seed(
     password_hash: &str,
     progress: &mut dyn FnMut(&str, usize),
 ) -> ServiceResult<Seeded> {
-    let existing = mstream_db::engine::count_rows(conn, "contents")?;
+    let existing = rows::contents_count(conn)?;
     if existing > 0 {
         return Err(ServiceError::field(
             "non_field_errors",
@@ -259,50 +200,37 @@ pub fn seed(
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let start = Timestamp::now().as_utc();
     let mut tick = 0i64;
+    // Every row gets its own instant, so orderings by `created` are total.
     let mut now = || {
         tick += 1;
-        Bind::Time(Timestamp::from_utc(start + chrono::Duration::microseconds(tick)).naive_utc())
+        Timestamp::from_utc(start + chrono::Duration::microseconds(tick)).naive_utc()
     };
     let ids = |n: usize, rng: &mut StdRng| -> Vec<Uuid> { (0..n).map(|_| new_id(rng)).collect() };
 
-    let named = |names: &[&str], ids: &[Uuid], now: &mut dyn FnMut() -> Bind| -> Vec<Vec<Bind>> {
-        names
+    let mut named = |table: NamedTable,
+                     names: &[&str],
+                     ids: &[Uuid],
+                     progress: &mut dyn FnMut(&str, usize)|
+     -> ServiceResult<()> {
+        let named_rows = names
             .iter()
             .zip(ids)
-            .map(|(name, id)| {
-                vec![
-                    Bind::from(*id),
-                    Bind::Text((*name).to_owned()),
-                    now(),
-                    now(),
-                ]
+            .map(|(name, id)| NamedRow {
+                id: *id,
+                name: (*name).to_owned(),
+                at: now(),
             })
-            .collect()
+            .collect();
+        Ok(rows::insert_named(conn, table, named_rows, progress)?)
     };
     let genre_ids = ids(GENRES.len(), &mut rng);
     let tag_ids = ids(TAGS.len(), &mut rng);
     let type_ids = ids(TYPES.len(), &mut rng);
     let plan_ids = ids(PLANS.len(), &mut rng);
-    let rows = named(GENRES, &genre_ids, &mut now);
-    insert_rows(conn, "genres", "id, name, created, updated", rows, progress)?;
-    let rows = named(TAGS, &tag_ids, &mut now);
-    insert_rows(
-        conn,
-        "parental_control_tags",
-        "id, name, created, updated",
-        rows,
-        progress,
-    )?;
-    let rows = named(TYPES, &type_ids, &mut now);
-    insert_rows(
-        conn,
-        "content_types",
-        "id, type, created, updated",
-        rows,
-        progress,
-    )?;
-    let rows = named(PLANS, &plan_ids, &mut now);
-    insert_rows(conn, "plans", "id, name, created, updated", rows, progress)?;
+    named(NamedTable::Genres, GENRES, &genre_ids, progress)?;
+    named(NamedTable::ParentalControlTags, TAGS, &tag_ids, progress)?;
+    named(NamedTable::ContentTypes, TYPES, &type_ids, progress)?;
+    named(NamedTable::Plans, PLANS, &plan_ids, progress)?;
 
     let artist_ids = ids(plan.artists, &mut rng);
     let artist_names = unique_names(
@@ -326,50 +254,40 @@ pub fn seed(
         s.truncate(350);
         s
     };
-    let mut rows = Vec::with_capacity(plan.artists);
-    for (id, name) in artist_ids.iter().zip(&artist_names) {
-        rows.push(vec![
-            Bind::from(*id),
-            Bind::Text(name.clone()),
-            Bind::Text(about(&mut rng, 12)),
-            now(),
-            now(),
-        ]);
-    }
-    insert_rows(
-        conn,
-        "artists",
-        "id, name, about, created, updated",
-        rows,
-        progress,
-    )?;
+    let artists = artist_ids
+        .iter()
+        .zip(&artist_names)
+        .map(|(id, name)| ArtistRow {
+            id: *id,
+            name: name.clone(),
+            about: about(&mut rng, 12),
+            at: now(),
+        })
+        .collect();
+    rows::insert(conn, artists, progress)?;
 
     // Users first, so reviews can be assigned before contents are written
-    // with their rating already computed.
+    // with their rating already computed. Seeded names are lower-case ASCII,
+    // so each is its own comparison key.
     let user_ids = ids(plan.users, &mut rng);
-    let mut rows = Vec::with_capacity(plan.users);
-    for (i, id) in user_ids.iter().enumerate() {
-        let username = format!("viewer{}", i + 1);
-        let email = format!("{username}@example.com");
-        rows.push(vec![
-            Bind::from(*id),
-            Bind::Text(username.clone()),
-            Bind::Text(username),
-            Bind::Text(email.clone()),
-            Bind::Text(email),
-            Bind::Text(password_hash.to_owned()),
-            Bind::Bool(false),
-            now(),
-            now(),
-        ]);
-    }
-    insert_rows(
-        conn,
-        "users",
-        "id, username, username_key, email, email_key, password_hash, is_admin, created, updated",
-        rows,
-        progress,
-    )?;
+    let users = user_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let username = format!("viewer{}", i + 1);
+            let email = format!("{username}@example.com");
+            UserRow {
+                id: *id,
+                username_key: username.clone(),
+                username,
+                email_key: email.clone(),
+                email,
+                password_hash: password_hash.to_owned(),
+                at: now(),
+            }
+        })
+        .collect();
+    rows::insert(conn, users, progress)?;
 
     let content_ids = ids(plan.contents, &mut rng);
     let content_names = unique_names(
@@ -404,129 +322,108 @@ pub fn seed(
             }
         }
     }
-    let mut rows = Vec::with_capacity(plan.contents);
+    let mut contents = Vec::with_capacity(plan.contents);
     let mut genres = Vec::new();
     let mut cast = Vec::new();
     let mut tags = Vec::new();
-    let mut relations = Vec::new();
+    let mut credits = Vec::new();
     for (i, (id, name)) in content_ids.iter().zip(&content_names).enumerate() {
         let summary = summaries[i];
         let kind = type_ids.choose(&mut rng).copied().unwrap_or_default();
-        rows.push(vec![
-            Bind::from(*id),
-            Bind::Text(name.clone()),
-            Bind::Text(about(&mut rng, 20)),
-            Bind::from(kind),
-            Bind::Float(summary.mean()),
-            Bind::Int(summary.sum()),
-            Bind::Int(summary.count()),
-            now(),
-            now(),
-        ]);
+        contents.push(ContentRow {
+            id: *id,
+            name: name.clone(),
+            about: about(&mut rng, 20),
+            type_id: kind,
+            rating: summary.mean(),
+            rating_sum: summary.sum(),
+            reviews_count: summary.count(),
+            at: now(),
+        });
         let n = rng.random_range(1..=3usize);
         for genre in genre_ids.choose_multiple(&mut rng, n) {
-            genres.push(vec![Bind::from(*id), Bind::from(*genre)]);
+            genres.push(ContentGenre(*id, *genre));
         }
         let n = rng.random_range(1..=2usize);
         for tag in tag_ids.choose_multiple(&mut rng, n) {
-            tags.push(vec![Bind::from(*id), Bind::from(*tag)]);
+            tags.push(ContentTag(*id, *tag));
         }
         let n = rng.random_range(1..=5usize).min(artist_ids.len());
         for (k, artist) in artist_ids.choose_multiple(&mut rng, n).enumerate() {
-            cast.push(vec![Bind::from(*id), Bind::from(*artist)]);
+            cast.push(ContentCast(*id, *artist));
             let relation = if k == 0 { "Director" } else { "Actor" };
-            relations.push(vec![
-                Bind::from(new_id(&mut rng)),
-                Bind::from(*artist),
-                Bind::from(*id),
-                Bind::Text(relation.to_owned()),
-                now(),
-                now(),
-            ]);
+            credits.push(CreditRow {
+                id: new_id(&mut rng),
+                artist_id: *artist,
+                content_id: *id,
+                relation: relation.to_owned(),
+                at: now(),
+            });
         }
     }
-    insert_rows(
-        conn,
-        "contents",
-        "id, name, about, type_id, rating, rating_sum, reviews_count, created, updated",
-        rows,
-        progress,
-    )?;
-    insert_rows(
-        conn,
-        "content_genres",
-        "content_id, genre_id",
-        genres,
-        progress,
-    )?;
-    insert_rows(conn, "content_tags", "content_id, tag_id", tags, progress)?;
-    insert_rows(
-        conn,
-        "content_cast",
-        "content_id, artist_id",
-        cast,
-        progress,
-    )?;
-    insert_rows(
-        conn,
-        "artist_content_relations",
-        "id, artist_id, content_id, relation, created, updated",
-        relations,
-        progress,
-    )?;
+    rows::insert(conn, contents, progress)?;
+    rows::insert(conn, genres, progress)?;
+    rows::insert(conn, tags, progress)?;
+    rows::insert(conn, cast, progress)?;
+    rows::insert(conn, credits, progress)?;
     let made_reviews = reviews.len();
-    let rows = reviews
+    let reviews = reviews
         .into_iter()
-        .map(|(content, user, stars)| {
-            vec![
-                Bind::from(new_id(&mut rng)),
-                Bind::from(content_ids[content]),
-                Bind::from(user_ids[user]),
-                Bind::Text(format!("{} stars", stars)),
-                Bind::Text("Seen it; here is what I think.".to_owned()),
-                Bind::Int(i64::from(stars)),
-                now(),
-                now(),
-            ]
+        .map(|(content, user, stars)| ReviewRow {
+            id: new_id(&mut rng),
+            content_id: content_ids[content],
+            user_id: user_ids[user],
+            title: format!("{} stars", stars),
+            review: "Seen it; here is what I think.".to_owned(),
+            rating: i64::from(stars),
+            at: now(),
         })
         .collect();
-    insert_rows(
-        conn,
-        "reviews",
-        "id, content_id, user_id, title, review, rating, created, updated",
-        rows,
-        progress,
-    )?;
+    rows::insert(conn, reviews, progress)?;
     // A subscription for every other user, so the catalog shows both cases.
-    let rows = user_ids
+    let subscriptions = user_ids
         .iter()
         .step_by(2)
-        .map(|user| {
-            let plan = plan_ids.choose(&mut rng).copied().unwrap_or_default();
-            vec![
-                Bind::from(new_id(&mut rng)),
-                Bind::from(*user),
-                Bind::from(plan),
-                now(),
-                now(),
-            ]
+        .map(|user| SubscriptionRow {
+            id: new_id(&mut rng),
+            user_id: *user,
+            plan_id: plan_ids.choose(&mut rng).copied().unwrap_or_default(),
+            at: now(),
         })
         .collect();
-    insert_rows(
-        conn,
-        "subscriptions",
-        "id, user_id, plan_id, created, updated",
-        rows,
-        progress,
-    )?;
-    // The rows went in around the engine, so their search text is written
-    // here, once, for all of them.
-    mstream_db::search::refresh_all(conn)?;
-    mstream_db::engine::refresh_statistics(conn)?;
+    rows::insert(conn, subscriptions, progress)?;
+    rows::finish(conn)?;
     Ok(Seeded {
         contents: plan.contents,
         artists: plan.artists,
         users: plan.users,
         reviews: made_reviews,
     })
+}
+fn new_id(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+fn unique_names(
+    rng: &mut StdRng,
+    count: usize,
+    make: impl Fn(&mut StdRng) -> String,
+    max: usize,
+) -> Vec<String> {
+    let mut seen = HashSet::with_capacity(count);
+    let mut names = Vec::with_capacity(count);
+    while names.len() < count {
+        let base = make(rng);
+        let mut name = base.clone();
+        let mut n = 2;
+        while seen.contains(&name) {
+            name = format!("{base} {n}");
+            n += 1;
+        }
+        name.truncate(max);
+        if seen.insert(name.clone()) {
+            names.push(name);
+        }
+    }
+    names
 }
