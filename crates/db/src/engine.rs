@@ -615,7 +615,7 @@ pub fn missing_references(
 }
 
 /// Inserts a new entity with the values of `set` plus `extra` columns.
-pub fn insert(
+pub(crate) fn insert(
     conn: &mut AnyConn,
     table: &Table,
     id: Uuid,
@@ -652,7 +652,7 @@ pub fn insert(
 }
 
 /// Updates the fields `set` carries plus `extra` columns, and `updated`.
-pub fn update(
+pub(crate) fn update(
     conn: &mut AnyConn,
     table: &Table,
     id: Uuid,
@@ -729,7 +729,7 @@ fn write_links(
 
 /// Deletes one entity (the schema's cascades remove what depends on it).
 /// Search texts naming the entity are rewritten without it.
-pub fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
+pub(crate) fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
     // Read before the delete: its cascades remove the links that say which.
     let naming = search::rows_naming(conn, table, id)?;
     let mut sql = Sql::new(conn);

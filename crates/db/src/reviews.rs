@@ -129,3 +129,29 @@ pub fn delete_reviews_by(conn: &mut AnyConn, user: Uuid) -> DbResult<()> {
     sql.execute(conn)?;
     Ok(())
 }
+
+/// Inserts `author`'s review with the fields of `set`; a second review of
+/// the same content by the same author is refused with a unique violation
+/// that [`is_second_review`] recognises.
+pub fn insert_review(
+    conn: &mut AnyConn,
+    id: Uuid,
+    now: mstream_kernel::Timestamp,
+    set: &mstream_kernel::WriteSet,
+    author: Uuid,
+) -> DbResult<()> {
+    crate::engine::insert(
+        conn,
+        crate::tables::REVIEW.table,
+        id,
+        now,
+        set,
+        &[("user_id", Bind::from(author))],
+    )
+}
+
+/// Whether `error` is the refusal of a second review of one content by one
+/// author (the `(content_id, user_id)` unique index).
+pub fn is_second_review(error: &crate::DbError) -> bool {
+    matches!(error, crate::DbError::Unique { columns, .. } if columns.iter().any(|c| c == "user_id"))
+}

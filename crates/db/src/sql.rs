@@ -131,6 +131,7 @@ impl Sql {
     }
 
     /// The SQL text with the backend's placeholders.
+    #[cfg(test)]
     pub fn text(&self) -> String {
         let mut text = String::new();
         for (n, part) in self.parts.iter().enumerate() {

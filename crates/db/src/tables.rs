@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Text, Timestamp as SqlTimestamp};
-use mstream_kernel::{FieldValue, ListQuery, Record, Resource, Timestamp};
+use mstream_kernel::{FieldValue, ListQuery, Record, Resource, Timestamp, WriteSet};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
 use crate::engine::{self, parse_id, DbRow, Listed};
-use crate::error::DbResult;
+use crate::error::{DbError, DbResult};
 use crate::table::{col, fk, Derive, Label, Link, SearchText, Table, CREATED, ID, UPDATED};
 
 /// The Rust type diesel reads an SQL type into.
@@ -182,8 +182,46 @@ impl Repo {
         Ok(listed)
     }
 
+    /// Stores a new entity with the values of `set`, created and updated
+    /// at `now`.
+    pub fn insert(
+        &self,
+        conn: &mut AnyConn,
+        id: Uuid,
+        now: Timestamp,
+        set: &WriteSet,
+    ) -> DbResult<()> {
+        engine::insert(conn, self.table, id, now, set, &[])
+    }
+
+    /// Writes the values `set` carries, and `updated` at `now`.
+    pub fn update(
+        &self,
+        conn: &mut AnyConn,
+        id: Uuid,
+        now: Timestamp,
+        set: &WriteSet,
+    ) -> DbResult<()> {
+        engine::update(conn, self.table, id, now, set, &[])
+    }
+
+    /// Deletes one entity; the schema's cascades remove what depends on it.
+    pub fn delete(&self, conn: &mut AnyConn, id: Uuid) -> DbResult<()> {
+        engine::delete(conn, self.table, id)
+    }
+
+    /// The wire field a unique violation on this table is about, if any.
+    pub fn unique_field(&self, error: &DbError) -> Option<&'static str> {
+        match error {
+            DbError::Unique { columns, .. } => {
+                columns.iter().find_map(|c| self.table.field_of_column(c))
+            }
+            _ => None,
+        }
+    }
+
     /// Entities whose `column` is one of `ids`, with every derived field.
-    pub fn by(
+    pub(crate) fn by(
         &self,
         conn: &mut AnyConn,
         column: &'static str,

@@ -189,7 +189,7 @@ impl CatalogService {
                 let written = tx::write(conn, |conn| {
                     check_references(conn, repo, &set)?;
                     let id = Uuid::new_v4();
-                    engine::insert(conn, repo.table, id, Timestamp::now(), &set, &[])
+                    repo.insert(conn, id, Timestamp::now(), &set)
                         .map_err(|e| unique(e, repo))?;
                     Ok(repo.get(conn, id)?)
                 });
@@ -214,7 +214,7 @@ impl CatalogService {
             .run(move |conn| {
                 let written = tx::write(conn, |conn| {
                     check_references(conn, repo, &set)?;
-                    engine::update(conn, repo.table, id, Timestamp::now(), &set, &[])
+                    repo.update(conn, id, Timestamp::now(), &set)
                         .map_err(|e| unique(e, repo))?;
                     Ok(repo.get(conn, id)?)
                 });
@@ -238,7 +238,7 @@ impl CatalogService {
             .run(move |conn| {
                 tx::write(conn, |conn| {
                     let files = cascade::media_files_doomed_by(conn, repo.resource().name, id)?;
-                    engine::delete(conn, repo.table, id)?;
+                    repo.delete(conn, id)?;
                     Ok(files)
                 })
             })
@@ -331,7 +331,7 @@ pub fn recheck_references<T>(
 
 /// A unique violation as DRF's field message.
 pub fn unique(error: mstream_db::DbError, repo: &Repo) -> ServiceError {
-    unique_to_field(error, repo.resource(), |c| repo.table.field_of_column(c))
+    unique_to_field(error, repo)
 }
 
 fn remove_files(root: &std::path::Path, files: &[String]) {

@@ -1,7 +1,7 @@
 //! Typed errors of the use cases; the api crate maps them to HTTP in one place.
 
 use mstream_db::DbError;
-use mstream_kernel::{FieldErrors, Resource};
+use mstream_kernel::FieldErrors;
 
 /// Why a use case refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -68,19 +68,13 @@ impl ServiceError {
     }
 }
 
-/// Turns a unique violation on `resource`'s table into DRF's field message;
+/// Turns a unique violation on `repo`'s table into DRF's field message;
 /// other errors pass through.
-pub fn unique_to_field(
-    error: DbError,
-    resource: &Resource,
-    field_of_column: impl Fn(&str) -> Option<&'static str>,
-) -> ServiceError {
-    if let DbError::Unique { columns, .. } = &error {
-        if let Some(field) = columns.iter().find_map(|c| field_of_column(c)) {
-            return ServiceError::field(field, resource.unique_message(field));
-        }
+pub fn unique_to_field(error: DbError, repo: &mstream_db::tables::Repo) -> ServiceError {
+    match repo.unique_field(&error) {
+        Some(field) => ServiceError::field(field, repo.resource().unique_message(field)),
+        None => error.into(),
     }
-    error.into()
 }
 
 /// Maps a query-string problem to the service error.

@@ -11,8 +11,7 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use bytes::Bytes;
-use mstream_db::engine;
-use mstream_db::sql::Bind;
+use mstream_db::media::{self as media_repo, StoredFile};
 use mstream_db::{tables, tx, AnyConn};
 use mstream_kernel::{Actor, FieldValue, Mode, Record, Timestamp, WriteSet};
 use serde_json::Value as Json;
@@ -130,6 +129,16 @@ impl StagedFile {
     /// The name the bytes are stored under: `content/<uuid>.<ext>`.
     pub fn stored_name(&self) -> String {
         format!("{STORED}/{}.{}", Uuid::new_v4(), self.extension)
+    }
+
+    /// What the database records of these bytes once stored as `stored`.
+    fn facts(&self, stored: &str) -> StoredFile {
+        StoredFile {
+            name: stored.to_owned(),
+            size: self.size,
+            mime_type: self.mime_type.clone(),
+            sha256: self.sha256.clone(),
+        }
     }
 }
 
@@ -503,8 +512,8 @@ impl MediaService {
         let stored = file.stored_name();
         self.write(Some(stored), move |conn, root, stored| {
             check_references(conn, repo, &set)?;
-            let extra = file_columns(&file, stored);
-            engine::insert(conn, repo.table, id, Timestamp::now(), &set, &extra)
+            let facts = file.facts(stored);
+            media_repo::insert_media_file(conn, id, Timestamp::now(), &set, &facts)
                 .map_err(|e| unique(e, repo))?;
             let record = repo.get(conn, id)?;
             place(file, root, stored)?;
@@ -533,11 +542,8 @@ impl MediaService {
             .write(stored, move |conn, root, stored| {
                 let old = repo.get(conn, id)?.text("file").map(str::to_owned);
                 check_references(conn, repo, &set)?;
-                let extra = file
-                    .as_ref()
-                    .map(|f| file_columns(f, stored))
-                    .unwrap_or_default();
-                engine::update(conn, repo.table, id, Timestamp::now(), &set, &extra)
+                let facts = file.as_ref().map(|f| f.facts(stored));
+                media_repo::update_media_file(conn, id, Timestamp::now(), &set, facts.as_ref())
                     .map_err(|e| unique(e, repo))?;
                 let record = repo.get(conn, id)?;
                 if let Some(file) = file {
@@ -586,8 +592,7 @@ impl MediaService {
         self.ctx
             .run(move |conn| {
                 let content = tables::CONTENT.get(conn, id)?;
-                let credits = tables::RELATION
-                    .by(conn, "content_id", &[id])?
+                let credits = media_repo::credits_of(conn, id)?
                     .into_iter()
                     .map(|r| {
                         let mut credit = Record::new();
@@ -597,11 +602,8 @@ impl MediaService {
                         credit
                     })
                     .collect();
-                let media = tables::MEDIA_FILE.by(conn, "content_id", &[id])?;
-                let may_stream = user.is_admin
-                    || !tables::SUBSCRIPTION
-                        .by(conn, "user_id", &[user.id.uuid()])?
-                        .is_empty();
+                let media = media_repo::media_files_of(conn, id)?;
+                let may_stream = user.is_admin || media_repo::is_subscribed(conn, user.id.uuid())?;
                 Ok(CatalogEntry {
                     content,
                     credits,
@@ -611,18 +613,6 @@ impl MediaService {
             })
             .await
     }
-}
-
-fn file_columns(file: &StagedFile, stored: &str) -> Vec<(&'static str, Bind)> {
-    vec![
-        ("file", Bind::Text(stored.to_owned())),
-        (
-            "size",
-            Bind::Int(i64::try_from(file.size).unwrap_or(i64::MAX)),
-        ),
-        ("mime_type", Bind::Text(file.mime_type.clone())),
-        ("sha256", Bind::Text(file.sha256.clone())),
-    ]
 }
 
 fn place(file: StagedFile, root: &Path, stored: &str) -> ServiceResult<()> {

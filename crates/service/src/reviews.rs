@@ -2,9 +2,7 @@
 //! edits, the author or an admin deletes, and every change recomputes the
 //! content's rating in the same transaction.
 
-use mstream_db::engine;
 use mstream_db::reviews as repo;
-use mstream_db::sql::Bind;
 use mstream_db::{tables, tx, AnyConn, DbError};
 use mstream_kernel::{Actor, FieldErrors, FieldValue, Mode, Record, Timestamp};
 use mstream_reviews::{RatingSummary, ALREADY_REVIEWED};
@@ -52,7 +50,7 @@ fn id_field(record: &Record, field: &str) -> ServiceResult<Uuid> {
 
 fn already_reviewed(error: DbError) -> ServiceError {
     match &error {
-        DbError::Unique { columns, .. } if columns.iter().any(|c| c == "user_id") => {
+        error if repo::is_second_review(error) => {
             ServiceError::Validation(FieldErrors::non_field(ALREADY_REVIEWED))
         }
         _ => unique(error, &tables::REVIEW),
@@ -96,16 +94,8 @@ impl ReviewService {
                         return Err(content_gone(content));
                     }
                     let id = Uuid::new_v4();
-                    let extra = [("user_id", Bind::from(author))];
-                    engine::insert(
-                        conn,
-                        tables::REVIEW.table,
-                        id,
-                        Timestamp::now(),
-                        &set,
-                        &extra,
-                    )
-                    .map_err(already_reviewed)?;
+                    repo::insert_review(conn, id, Timestamp::now(), &set, author)
+                        .map_err(already_reviewed)?;
                     recompute(conn, content)?;
                     Ok(tables::REVIEW.get(conn, id)?)
                 })
@@ -141,7 +131,8 @@ impl ReviewService {
                     if !repo::lock_contents(conn, &[new_content])?.contains(&new_content) {
                         return Err(content_gone(new_content).into());
                     }
-                    engine::update(conn, tables::REVIEW.table, id, Timestamp::now(), &set, &[])
+                    tables::REVIEW
+                        .update(conn, id, Timestamp::now(), &set)
                         .map_err(already_reviewed)?;
                     recompute(conn, old_content)?;
                     if new_content != old_content {
@@ -164,7 +155,7 @@ impl ReviewService {
                         return Err(ServiceError::Forbidden.into());
                     }
                     let content = id_field(&existing, "content")?;
-                    engine::delete(conn, tables::REVIEW.table, id)?;
+                    tables::REVIEW.delete(conn, id)?;
                     Ok(recompute(conn, content)?)
                 })
             })
