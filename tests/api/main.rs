@@ -18,6 +18,7 @@ mod media;
 mod operations;
 mod ops;
 mod options;
+mod progress;
 mod races;
 mod reviews;
 mod scaleout;

@@ -1,6 +1,7 @@
 //! Query strings in, the pagination envelope and absolute URLs out.
 
 use actix_web::HttpRequest;
+use mstream_kernel::Page;
 use mstream_service::catalog::{Listed, Rendering};
 
 /// The query string as ordered pairs, repeats kept.
@@ -56,9 +57,19 @@ pub fn envelope<T: serde::Serialize>(
     listed: &Listed,
     results: Vec<T>,
 ) -> Envelope<T> {
-    let (next, previous) = links(req, listed);
+    page_envelope(req, listed.count, listed.page, results)
+}
+
+/// [`envelope`] for a page of `count` results that is not a resource's.
+pub fn page_envelope<T: serde::Serialize>(
+    req: &HttpRequest,
+    count: u64,
+    page: Page,
+    results: Vec<T>,
+) -> Envelope<T> {
+    let (next, previous) = links(req, count, page);
     Envelope {
-        count: listed.count,
+        count,
         next,
         previous,
         results,
@@ -80,7 +91,7 @@ struct Head {
 /// depend on the request).
 pub fn envelope_json(req: &HttpRequest, listed: &Listed) -> serde_json::Result<Vec<u8>> {
     let results = rendered(&listed.rendering, listed.records())?;
-    let (next, previous) = links(req, listed);
+    let (next, previous) = links(req, listed.count, listed.page);
     let mut body = serde_json::to_vec(&Head {
         count: listed.count,
         next,
@@ -109,10 +120,10 @@ pub fn rendered<T: serde::Serialize + ?Sized>(
 }
 
 /// Absolute next/previous URLs that keep every other query parameter.
-fn links(req: &HttpRequest, listed: &Listed) -> (Option<String>, Option<String>) {
+fn links(req: &HttpRequest, count: u64, page: Page) -> (Option<String>, Option<String>) {
     let pairs = query_pairs(req);
-    let page = listed.page.number;
-    let last = listed.page.last_for(listed.count);
+    let last = page.last_for(count);
+    let page = page.number;
     let link = |target: Option<u64>| -> Option<String> {
         let target = target?;
         let mut kept: Vec<(String, String)> =

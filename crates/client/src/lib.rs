@@ -61,7 +61,7 @@ use std::marker::PhantomData;
 use bytes::Bytes;
 use mstream_content::{
     CatalogEntry, Content, ContentId, ContentQuery, MediaFile, MediaFileId, MediaFilePatch,
-    NewMediaFile,
+    NewMediaFile, WatchPosition, WatchProgress,
 };
 use mstream_kernel::resource::Kind;
 use mstream_kernel::user::Account;
@@ -352,6 +352,63 @@ impl Client {
     /// subscribers.
     pub async fn catalog_entry(&self, id: ContentId) -> Result<CatalogEntry> {
         Self::json(self.request(Method::GET, &format!("/api/catalog/{id}/"))).await
+    }
+
+    /// Records where this client's user stopped in a media file (`PUT
+    /// /api/progress/<media>/`). Past 95 % of a known duration the entry
+    /// counts as watched and leaves [`Client::continue_watching`].
+    ///
+    /// ```no_run
+    /// # use mstream_client::Client;
+    /// # use mstream_content::{MediaFileId, WatchPosition};
+    /// # async fn run(viewer: Client, media: MediaFileId) -> Result<(), Box<dyn std::error::Error>> {
+    /// let at = WatchPosition::new(1834.5, Some(8160.0))?;
+    /// let stored = viewer.record_progress(media, &at).await?;
+    /// assert!(!stored.finished);
+    /// for entry in viewer.continue_watching(None, 1).await?.results {
+    ///     println!("{} at {:.0} s", entry.content_name, entry.position);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn record_progress(
+        &self,
+        media: MediaFileId,
+        at: &WatchPosition,
+    ) -> Result<WatchProgress> {
+        Self::json(
+            self.request(Method::PUT, &format!("/api/progress/{media}/"))
+                .json(at),
+        )
+        .await
+    }
+
+    /// Where this client's user stopped in a media file; [`Error::NotFound`]
+    /// when nothing is stored.
+    pub async fn progress(&self, media: MediaFileId) -> Result<WatchProgress> {
+        Self::json(self.request(Method::GET, &format!("/api/progress/{media}/"))).await
+    }
+
+    /// Forgets where this client's user stopped in a media file.
+    pub async fn forget_progress(&self, media: MediaFileId) -> Result<()> {
+        Self::empty(self.request(Method::DELETE, &format!("/api/progress/{media}/"))).await
+    }
+
+    /// "Continue watching" (`GET /api/progress/`): unfinished entries, most
+    /// recent first. An admin may ask for another `user`'s.
+    pub async fn continue_watching(
+        &self,
+        user: Option<UserId>,
+        page: u64,
+    ) -> Result<Page<WatchProgress>> {
+        // A UUID and a number need no escaping.
+        let mut pairs = Vec::new();
+        if let Some(user) = user {
+            pairs.push(format!("user={user}"));
+        }
+        if page > 1 {
+            pairs.push(format!("page={page}"));
+        }
+        Self::json(self.request(Method::GET, &with_query("/api/progress/", &pairs.join("&")))).await
     }
 
     /// Uploads a media file: `body`'s text parts and the bytes, streamed as

@@ -20,6 +20,7 @@ pub mod error;
 pub mod generation;
 pub mod media;
 pub mod migrate;
+pub mod progress;
 pub mod reviews;
 pub mod schema;
 pub mod search;

@@ -17,6 +17,7 @@ pub mod media;
 pub mod open_files;
 pub mod password;
 pub mod policy;
+pub mod progress;
 pub mod read_cache;
 pub mod reviews;
 pub mod seed;
@@ -43,6 +44,8 @@ pub struct Services {
     pub reviews: ReviewService,
     /// Media uploads, signed URLs, the subscribers' catalog.
     pub media: media::MediaService,
+    /// Where users stopped watching.
+    pub progress: progress::ProgressService,
     /// The shared context.
     pub ctx: Ctx,
 }
@@ -64,6 +67,7 @@ impl Services {
                     config.media.public,
                 ),
             ),
+            progress: progress::ProgressService::new(ctx.clone()),
             ctx,
         }
     }

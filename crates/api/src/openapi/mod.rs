@@ -31,6 +31,7 @@ use crate::registry::RESOURCES;
 
 mod examples;
 mod media;
+mod progress;
 
 const SECURITY: &str = "tokenAuth";
 const JSON: &str = "application/json";
@@ -81,13 +82,21 @@ pub fn document() -> OpenApi {
             .path(format!("/api/{}/{{id}}/", resource.name), member(resource));
         tags.push(tag(resource.name));
     }
-    for name in ["catalog", "user", "media", "api", "operations"] {
+    for name in ["catalog", "progress", "user", "media", "api", "operations"] {
         tags.push(tag(name));
     }
-    for (path, item) in hand_written().into_iter().chain(media::paths()) {
+    for (path, item) in hand_written()
+        .into_iter()
+        .chain(media::paths())
+        .chain(progress::paths())
+    {
         paths = paths.path(path, item);
     }
-    for (name, schema) in hand_written_schemas().into_iter().chain(media::schemas()) {
+    for (name, schema) in hand_written_schemas()
+        .into_iter()
+        .chain(media::schemas())
+        .chain(progress::schemas())
+    {
         components = components.schema(name, schema);
     }
     let mut paths = paths.build();
@@ -149,6 +158,7 @@ fn tag(name: &str) -> Tag {
     let description = match name {
         "media" => "Streaming of media bytes under `/content/` by signed URL, with ranges and conditionals.",
         "api" => "The API root and this document.",
+        "progress" => "Where each signed-in user stopped watching, and their \"continue watching\" list.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",
         other => crate::registry::description(other),
     };
@@ -571,17 +581,24 @@ fn list_parameters(resource: &Resource) -> Vec<utoipa::openapi::path::Parameter>
         .extensions(Some(allows_empty()))
         .build(),
     );
-    parameters.push(query(
-        "page",
-        ty(Type::Integer).minimum(Some(1)),
-        Some("1-based page number.".into()),
-    ));
-    parameters.push(query(
-        "page_size",
-        ty(Type::Integer).minimum(Some(1)).maximum(Some(100)),
-        Some("Entities per page (default 20, at most 100).".into()),
-    ));
+    parameters.extend(page_parameters());
     parameters
+}
+
+/// `page` and `page_size`, DRF's page-number pagination.
+fn page_parameters() -> [utoipa::openapi::path::Parameter; 2] {
+    [
+        query(
+            "page",
+            ty(Type::Integer).minimum(Some(1)),
+            Some("1-based page number.".into()),
+        ),
+        query(
+            "page_size",
+            ty(Type::Integer).minimum(Some(1)).maximum(Some(100)),
+            Some("Entities per page (default 20, at most 100).".into()),
+        ),
+    ]
 }
 
 fn request_body(resource: &Resource, body: Body) -> utoipa::openapi::request_body::RequestBody {

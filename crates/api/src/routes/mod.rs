@@ -5,6 +5,7 @@ pub mod admin;
 pub mod health;
 pub mod media;
 pub mod options;
+pub mod progress;
 pub mod resources;
 pub mod root;
 
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
     accounts::configure(cfg);
     root::configure(cfg);
     media::configure(cfg);
+    progress::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
     #[cfg(feature = "fault-injection")]

@@ -43,6 +43,9 @@ use serde::{Deserialize, Serialize};
 
 pub use mstream_kernel::{ContentId, ContentTypeId, MediaFileId, ParentalControlTagId};
 
+pub mod progress;
+pub use progress::{WatchPosition, WatchProgress};
+
 /// Longest `about` text of a content or artist.
 pub const ABOUT_MAX: usize = 350;
 

@@ -103,6 +103,16 @@ pub struct Page {
     pub size: u64,
 }
 
+impl Default for Page {
+    /// Page 1 of [`DEFAULT_PAGE_SIZE`].
+    fn default() -> Self {
+        Self {
+            number: 1,
+            size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
 impl Page {
     /// The number `?page=last` asks for; see [`Page::resolve`].
     pub const LAST: u64 = u64::MAX;
@@ -127,6 +137,45 @@ impl Page {
         } else {
             self
         }
+    }
+
+    /// The page `pairs` (a query string) asks for with `page` and
+    /// `page_size`, DRF's page-number pagination; other keys are ignored.
+    ///
+    /// ```
+    /// use mstream_kernel::Page;
+    /// let pairs = [("page".to_owned(), "2".to_owned()), ("page_size".to_owned(), "500".to_owned())];
+    /// assert_eq!(Page::parse(&pairs), Ok(Page { number: 2, size: 100 }));
+    /// ```
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, QueryError> {
+        let mut page = Self::default();
+        for (key, raw) in pairs {
+            page.read(key, raw)?;
+        }
+        Ok(page)
+    }
+
+    /// Takes `page` or `page_size` from one query-string pair.
+    fn read(&mut self, key: &str, raw: &str) -> Result<(), QueryError> {
+        match key {
+            "page" => {
+                self.number = match raw.trim().parse::<u64>() {
+                    Ok(n) if n >= 1 => n,
+                    _ if raw.trim() == "last" => Page::LAST,
+                    _ => return Err(QueryError::InvalidPage),
+                }
+            }
+            "page_size" => {
+                // DRF falls back to the default on a bad page size.
+                if let Ok(n) = raw.trim().parse::<u64>() {
+                    if n >= 1 {
+                        self.size = n.min(MAX_PAGE_SIZE);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Whether this page exists for `count` results (page 1 always does).
@@ -167,10 +216,7 @@ impl ListQuery {
             filters: Vec::new(),
             search: Vec::new(),
             ordering: default_ordering(resource),
-            page: Page {
-                number: 1,
-                size: DEFAULT_PAGE_SIZE,
-            },
+            page: Page::default(),
         }
     }
 
@@ -193,21 +239,7 @@ impl ListQuery {
                     ordering_given = true;
                     query.ordering = parse_ordering(resource, raw);
                 }
-                "page" => {
-                    query.page.number = match raw.trim().parse::<u64>() {
-                        Ok(n) if n >= 1 => n,
-                        _ if raw.trim() == "last" => Page::LAST,
-                        _ => return Err(QueryError::InvalidPage),
-                    }
-                }
-                "page_size" => {
-                    // DRF falls back to the default on a bad page size.
-                    if let Ok(n) = raw.trim().parse::<u64>() {
-                        if n >= 1 {
-                            query.page.size = n.min(MAX_PAGE_SIZE);
-                        }
-                    }
-                }
+                "page" | "page_size" => query.page.read(key, raw)?,
                 _ => {
                     let (name, lookup) = match key.split_once("__") {
                         Some((name, suffix)) => match Lookup::from_suffix(suffix) {

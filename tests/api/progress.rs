@@ -1,0 +1,229 @@
+//! Watch progress (`/api/progress/`): a user's position per media file and
+//! "continue watching", through the typed client; the wire's error shapes
+//! through raw JSON.
+
+use mstream_client::{Client, Error, Upload};
+use mstream_content::{Content, MediaFile, NewMediaFile, WatchPosition};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{png, spawn_app, TestApp};
+use crate::typed::{admin, content, name, user};
+
+async fn media_of(admin: &Client, made: &Content, label: &str) -> MediaFile {
+    admin
+        .upload_media(
+            &NewMediaFile {
+                name: name(label),
+                content: made.id,
+            },
+            Upload::bytes(format!("{label}.png"), png(1024)),
+        )
+        .await
+        .unwrap()
+}
+
+fn at(position: f64, duration: Option<f64>) -> WatchPosition {
+    WatchPosition::new(position, duration).unwrap()
+}
+
+async fn two_media(app: &TestApp) -> (Client, MediaFile, MediaFile) {
+    let admin = admin(app).await;
+    let (_, first) = content(&admin, "Heat").await;
+    let (_, second) = content(&admin, "Ronin").await;
+    let a = media_of(&admin, &first, "Heat 1080p").await;
+    let b = media_of(&admin, &second, "Ronin 1080p").await;
+    (admin, a, b)
+}
+
+#[tokio::test]
+async fn continue_watching_lists_the_most_recent_first_and_drops_what_was_finished() {
+    let app = spawn_app().await;
+    let (_, heat, ronin) = two_media(&app).await;
+    let viewer = user(&app, "viewer").await;
+
+    let stored = viewer
+        .record_progress(heat.id, &at(600.0, Some(6000.0)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (stored.position, stored.duration, stored.finished),
+        (600.0, Some(6000.0), false)
+    );
+    assert_eq!(stored.content_name, "Heat");
+    assert_eq!(stored.media_name, "Heat 1080p");
+    viewer
+        .record_progress(ronin.id, &at(30.0, None))
+        .await
+        .unwrap();
+
+    let page = viewer.continue_watching(None, 1).await.unwrap();
+    assert_eq!(page.count, 2);
+    let order: Vec<_> = page.results.iter().map(|p| p.media).collect();
+    assert_eq!(order, [ronin.id, heat.id], "most recently watched first");
+
+    // Watching Heat again moves it to the front, and replaces its position.
+    viewer
+        .record_progress(heat.id, &at(1200.0, Some(6000.0)))
+        .await
+        .unwrap();
+    let page = viewer.continue_watching(None, 1).await.unwrap();
+    assert_eq!(page.results[0].media, heat.id);
+    assert_eq!(page.results[0].position, 1200.0);
+    assert_eq!(viewer.progress(heat.id).await.unwrap().position, 1200.0);
+
+    // Past 95 %: watched, gone from the list, still remembered.
+    let done = viewer
+        .record_progress(heat.id, &at(5800.0, Some(6000.0)))
+        .await
+        .unwrap();
+    assert!(done.finished);
+    let page = viewer.continue_watching(None, 1).await.unwrap();
+    assert_eq!(page.count, 1);
+    assert_eq!(page.results[0].media, ronin.id);
+    assert!(viewer.progress(heat.id).await.unwrap().finished);
+
+    // Forgetting removes it.
+    viewer.forget_progress(ronin.id).await.unwrap();
+    assert_eq!(viewer.continue_watching(None, 1).await.unwrap().count, 0);
+    assert!(matches!(
+        viewer.progress(ronin.id).await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        viewer.forget_progress(ronin.id).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn progress_is_private_to_its_user_and_readable_by_admins() {
+    let app = spawn_app().await;
+    let (admin, heat, _) = two_media(&app).await;
+    let alice = user(&app, "alice").await;
+    let bob = user(&app, "bob").await;
+    alice
+        .record_progress(heat.id, &at(42.0, Some(100.0)))
+        .await
+        .unwrap();
+
+    assert_eq!(bob.continue_watching(None, 1).await.unwrap().count, 0);
+    assert!(matches!(
+        bob.progress(heat.id).await,
+        Err(Error::NotFound(_))
+    ));
+    let alice_id = alice.me().await.unwrap().id;
+    assert!(matches!(
+        bob.continue_watching(Some(alice_id), 1).await,
+        Err(Error::Forbidden(_))
+    ));
+    // Bob's own position in the same file is his alone.
+    bob.record_progress(heat.id, &at(7.0, None)).await.unwrap();
+    assert_eq!(alice.progress(heat.id).await.unwrap().position, 42.0);
+
+    let seen_by_admin = admin.continue_watching(Some(alice_id), 1).await.unwrap();
+    assert_eq!(seen_by_admin.count, 1);
+    assert_eq!(seen_by_admin.results[0].user, alice_id);
+    assert_eq!(seen_by_admin.results[0].position, 42.0);
+}
+
+#[tokio::test]
+async fn progress_goes_with_its_media_file_and_its_user() {
+    let app = spawn_app().await;
+    let (admin, heat, ronin) = two_media(&app).await;
+    let viewer = user(&app, "viewer").await;
+    viewer
+        .record_progress(heat.id, &at(1.0, None))
+        .await
+        .unwrap();
+    viewer
+        .record_progress(ronin.id, &at(2.0, None))
+        .await
+        .unwrap();
+    admin.resource::<MediaFile>().delete(heat.id).await.unwrap();
+    let page = viewer.continue_watching(None, 1).await.unwrap();
+    assert_eq!(page.count, 1);
+    assert_eq!(page.results[0].media, ronin.id);
+    // A position in a file that no longer exists is refused.
+    assert!(matches!(
+        viewer.record_progress(heat.id, &at(3.0, None)).await,
+        Err(Error::NotFound(_))
+    ));
+
+    let viewer_id = viewer.me().await.unwrap().id;
+    viewer.delete_account().await.unwrap();
+    assert_eq!(
+        admin
+            .continue_watching(Some(viewer_id), 1)
+            .await
+            .unwrap()
+            .count,
+        0
+    );
+}
+
+#[tokio::test]
+async fn bad_reports_are_refused_with_drf_field_errors_and_change_nothing() {
+    let app = spawn_app().await;
+    let (_, heat, _) = two_media(&app).await;
+    let token = app.signup("viewer").await.token;
+    let path = format!("/api/progress/{}/", heat.id);
+
+    let reply = app.put(&path, &token, json!({"position": 10})).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+
+    for (body, field, message) in [
+        (json!({}), "position", "This field is required."),
+        (
+            json!({"position": "later"}),
+            "position",
+            "A valid number is required.",
+        ),
+        (
+            json!({"position": -1}),
+            "position",
+            "Ensure this value is greater than or equal to 0.",
+        ),
+        (
+            json!({"position": 120, "duration": 100}),
+            "position",
+            "Ensure this value is less than or equal to the duration.",
+        ),
+        (
+            json!({"position": 1, "duration": 0}),
+            "duration",
+            "Ensure this value is greater than 0.",
+        ),
+    ] {
+        let reply = app.put(&path, &token, body.clone()).await;
+        assert_eq!(reply.status, 400, "{body}: {:?}", reply.body);
+        assert_eq!(reply.body[field], json!([message]), "{body}");
+    }
+    let kept = app.get(&path, &token).await;
+    assert_eq!(
+        kept.body["position"],
+        json!(10.0),
+        "refused reports change nothing"
+    );
+
+    let anonymous = app
+        .send(Method::PUT, &path, None, Some(&json!({"position": 1})))
+        .await;
+    assert_eq!(anonymous.status, 401);
+    let unknown = app
+        .put(
+            "/api/progress/00000000-0000-4000-8000-000000000000/",
+            &token,
+            json!({"position": 1}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    let not_an_id = app.get("/api/progress/nope/", &token).await;
+    assert_eq!(not_an_id.status, 404);
+    let bad_user = app.get("/api/progress/?user=nope", &token).await;
+    assert_eq!(bad_user.status, 400);
+    assert_eq!(bad_user.body["user"], json!(["Must be a valid UUID."]));
+    let past_the_end = app.get("/api/progress/?page=2", &token).await;
+    assert_eq!(past_the_end.status, 404);
+    assert_eq!(past_the_end.body["detail"], "Invalid page.");
+}
