@@ -52,7 +52,8 @@ impl Backend {
             return Ok(Backend::Postgres(url.to_owned()));
         }
         Err(format!(
-            "database.url {url:?}: unknown scheme (expected sqlite://path or postgres://…)"
+            "database.url {:?}: unknown scheme (expected sqlite://path or postgres://…)",
+            redacted(url)
         ))
     }
 
@@ -60,6 +61,41 @@ impl Backend {
     pub fn is_postgres(&self) -> bool {
         matches!(self, Backend::Postgres(_))
     }
+}
+
+/// `url` with the password of its user-info replaced by `***`, fit for an
+/// error message or a log line.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            let hidden = if userinfo.contains(':') { ":***" } else { "" };
+            format!("{user}{hidden}@{host}")
+        }
+        None => authority.to_owned(),
+    };
+    // libpq also takes the password as a query parameter.
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 /// Counters shared by every connection of one pool (exported at `/metrics`,
@@ -509,5 +545,27 @@ impl DbPool {
     /// The pool's largest size.
     pub fn max_size(&self) -> u32 {
         self.pool.max_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{redacted, Backend};
+
+    #[test]
+    fn a_database_url_in_an_error_keeps_its_password_out() {
+        assert_eq!(
+            redacted("postgres://app:s3cret@db:5432/mstream"),
+            "postgres://app:***@db:5432/mstream"
+        );
+        assert_eq!(
+            redacted("postgres://db/mstream?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/mstream?user=app&password=***&sslmode=require"
+        );
+        assert_eq!(redacted("postgres://app@db/m"), "postgres://app@db/m");
+        assert_eq!(redacted("sqlite://mstream.db"), "sqlite://mstream.db");
+        let error = Backend::from_url("mysql://root:hunter2@db/m").unwrap_err();
+        assert!(!error.contains("hunter2"), "{error}");
+        assert!(error.contains("mysql://root:***@db/m"), "{error}");
     }
 }
