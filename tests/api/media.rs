@@ -4,7 +4,15 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
+use mstream_artists::{Credit, NewCredit};
+use mstream_client::{Client, Error, Upload};
+use mstream_content::{
+    CatalogCredit, Content, ContentQuery, MediaFile, MediaFilePatch, NewMediaFile,
+};
+use mstream_subscriptions::{NewPlan, NewSubscription, Plan, Subscription};
+
 use crate::helpers::{reply, spawn_app, spawn_app_with, Reply, TestApp};
+use crate::typed;
 
 /// `n` bytes of an MP4 (uploads are sniffed: the bytes must be media).
 fn bytes(n: usize) -> Vec<u8> {
@@ -359,118 +367,158 @@ async fn refused_uploads_leave_no_file_and_no_row() {
 #[tokio::test]
 async fn replacing_and_deleting_manage_the_bytes() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    let content = app.content(&admin, "Solaris").await;
-    let first = upload(&app, &admin, &content, "Film", bytes(2000), "film.mp4").await;
-    let id = first.body["id"].as_str().unwrap().to_owned();
-    let patched = app
-        .patch(
-            &format!("/api/conmediafile/{id}/"),
-            &admin,
-            json!({"name": "Film (restored)"}),
+    let admin = typed::admin(&app).await;
+    let (_, solaris) = typed::content(&admin, "Solaris").await;
+    let first = admin
+        .upload_media(
+            &NewMediaFile {
+                name: typed::name("Film"),
+                content: solaris.id,
+            },
+            Upload::bytes("film.mp4", bytes(2000)),
         )
-        .await;
-    assert_eq!(patched.status, 200, "{}", patched.body);
-    assert_eq!(
-        patched.body["sha256"], first.body["sha256"],
-        "no new file: bytes kept"
-    );
+        .await
+        .unwrap();
+    let patched = admin
+        .patch_media(
+            first.id,
+            &MediaFilePatch {
+                name: Some(typed::name("Film (restored)")),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.name, "Film (restored)");
+    assert_eq!(patched.sha256, first.sha256, "no new file: bytes kept");
+
     let new_bytes = bytes(3000);
-    let replaced = replace(
-        &app,
-        &admin,
-        &id,
-        &content,
-        "Film v2",
-        new_bytes.clone(),
-        "film.mkv",
-    )
-    .await;
-    assert_eq!(replaced.status, 200, "{}", replaced.body);
-    assert_eq!(replaced.body["size"], 3000);
-    let (_, _, body) = fetch(&app, replaced.body["file"].as_str().unwrap(), &[]).await;
+    let replaced = admin
+        .patch_media(
+            first.id,
+            &MediaFilePatch::default(),
+            Some(Upload::bytes("film.mkv", new_bytes.clone())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced.size, 3000);
+    assert_eq!(
+        replaced.sha256,
+        hex::encode(Sha256::digest(&new_bytes)),
+        "the stored digest is that of the new bytes"
+    );
+    let url = replaced.file.clone().expect("a signed URL");
+    let body = admin
+        .fetch_stream(&url, None)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(body, new_bytes);
     assert_eq!(app.media_files_on_disk().len(), 1, "the old bytes are gone");
-    let cid = content["id"].as_str().unwrap();
-    assert_eq!(
-        app.delete(&format!("/api/contents/{cid}/"), &admin)
-            .await
-            .status,
-        204
-    );
+
+    admin
+        .resource::<Content>()
+        .delete(solaris.id)
+        .await
+        .unwrap();
     assert!(
         app.media_files_on_disk().is_empty(),
         "deleting the content removed its bytes"
     );
-    assert_eq!(
-        app.get(&format!("/api/conmediafile/{id}/"), &admin)
-            .await
-            .status,
-        404
-    );
+    assert!(matches!(
+        admin.resource::<MediaFile>().get(first.id).await,
+        Err(Error::NotFound(_))
+    ));
 }
 
 #[tokio::test]
 async fn the_catalog_streams_for_subscribers_only() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    let content = app.content(&admin, "Arrival").await;
-    let cid = content["id"].as_str().unwrap();
-    let artist = content["cast"][0].as_str().unwrap();
-    app.create(
-        &admin,
-        "artconrelation",
-        json!({"artist": artist, "content": cid, "relation": "Director"}),
-    )
-    .await;
-    upload(&app, &admin, &content, "Feature", bytes(500), "feature.mp4").await;
-    let viewer = app.signup("viewer").await;
-    let subscriber = app.signup("subscriber").await;
-    let plan = app
-        .create(&admin, "submodels", json!({"name": "Premium"}))
-        .await;
-    app.create(
-        &admin,
-        "submap",
-        json!({"user": subscriber.id, "plan": plan["id"]}),
-    )
-    .await;
+    let admin = typed::admin(&app).await;
+    let (_, arrival) = typed::content(&admin, "Arrival").await;
+    let artist = arrival.cast[0];
+    admin
+        .resource::<Credit>()
+        .create(&NewCredit {
+            artist,
+            content: arrival.id,
+            relation: typed::name("Director"),
+        })
+        .await
+        .unwrap();
+    admin
+        .upload_media(
+            &NewMediaFile {
+                name: typed::name("Feature"),
+                content: arrival.id,
+            },
+            Upload::bytes("feature.mp4", bytes(500)),
+        )
+        .await
+        .unwrap();
+    let viewer = typed::user(&app, "viewer").await;
+    let (subscriber, signed) = typed::signed_up(&app, "subscriber").await;
+    let plan: Plan = admin
+        .resource()
+        .create(&NewPlan {
+            name: typed::name("Premium"),
+        })
+        .await
+        .unwrap();
+    admin
+        .resource::<Subscription>()
+        .create(&NewSubscription {
+            user: signed.id,
+            plan: plan.id,
+        })
+        .await
+        .unwrap();
+
+    let anonymous = Client::new(&app.base).unwrap();
+    assert!(matches!(
+        anonymous.catalog(&ContentQuery::new()).await,
+        Err(Error::Unauthenticated(_))
+    ));
+    let found = viewer
+        .catalog(&ContentQuery::new().search("arrival"))
+        .await
+        .unwrap();
+    assert_eq!(found.count, 1);
+    assert_eq!(found.results[0].id, arrival.id);
+
+    let plain = viewer.catalog_entry(arrival.id).await.unwrap();
     assert_eq!(
-        app.send(reqwest::Method::GET, "/api/catalog/", None, None)
-            .await
-            .status,
-        401
+        plain.credits,
+        [CatalogCredit {
+            artist,
+            artist_name: Some("Arrival artist".to_owned()),
+            relation: "Director".to_owned(),
+        }]
     );
-    let list = app.get("/api/catalog/?search=arrival", &viewer.token).await;
-    assert_eq!(list.status, 200);
-    assert_eq!(list.body["count"], 1);
-    let plain = app
-        .get(&format!("/api/catalog/{cid}/"), &viewer.token)
-        .await;
-    assert_eq!(plain.status, 200, "{}", plain.body);
-    assert_eq!(
-        plain.body["credits"],
-        json!([{"artist": artist, "artist_name": "Arrival artist", "relation": "Director"}])
-    );
-    assert_eq!(plain.body["media"][0]["name"], "Feature");
-    assert!(plain.body["media"][0]["stream_url"].is_null());
-    let subscribed = app
-        .get(&format!("/api/catalog/{cid}/"), &subscriber.token)
-        .await;
-    let url = subscribed.body["media"][0]["stream_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(fetch(&app, &url, &[("Range", "bytes=0-9")]).await.0, 206);
+    assert_eq!(plain.media[0].name, "Feature");
+    assert_eq!(plain.media[0].stream_url, None, "not subscribed: no stream");
+
+    let subscribed = subscriber.catalog_entry(arrival.id).await.unwrap();
+    let url = subscribed.media[0]
+        .stream_url
+        .clone()
+        .expect("a stream URL");
+    let first_bytes = subscriber
+        .fetch_stream(&url, Some((0, Some(9))))
+        .await
+        .unwrap();
+    assert_eq!(first_bytes.status(), 206);
+    assert_eq!(first_bytes.bytes().await.unwrap().len(), 10);
+    let as_admin = admin.catalog_entry(arrival.id).await.unwrap();
+    assert!(as_admin.media[0].stream_url.is_some(), "admins stream too");
     assert!(
-        app.get(&format!("/api/catalog/{cid}/"), &admin).await.body["media"][0]["stream_url"]
-            .is_string()
-    );
-    assert_eq!(
-        app.get(&format!("/api/contents/{cid}/"), &viewer.token)
-            .await
-            .status,
-        403,
+        matches!(
+            viewer.resource::<Content>().get(arrival.id).await,
+            Err(Error::Forbidden(_))
+        ),
         "management API stays admin-only"
     );
 }
