@@ -18,6 +18,7 @@ pub mod open_files;
 pub mod password;
 pub mod policy;
 pub mod read_cache;
+pub mod resumable;
 pub mod reviews;
 pub mod seed;
 pub mod token;
@@ -43,6 +44,8 @@ pub struct Services {
     pub reviews: ReviewService,
     /// Media uploads, signed URLs, the subscribers' catalog.
     pub media: media::MediaService,
+    /// Resumable (tus) uploads that become media files.
+    pub uploads: resumable::ResumableUploads,
     /// The shared context.
     pub ctx: Ctx,
 }
@@ -51,19 +54,25 @@ impl Services {
     /// Builds the services over `pool`.
     pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
         let ctx = Ctx::new(pool, config.clone());
+        let media = media::MediaService::new(
+            ctx.clone(),
+            config.media.clone(),
+            media::Signer::new(
+                &config.secret_key,
+                config.media.url_ttl_secs,
+                config.media.public,
+            ),
+        );
         Self {
             accounts: AccountService::new(ctx.clone()),
             catalog: CatalogService::new(ctx.clone()),
             reviews: ReviewService::new(ctx.clone()),
-            media: media::MediaService::new(
+            uploads: resumable::ResumableUploads::new(
                 ctx.clone(),
-                config.media.clone(),
-                media::Signer::new(
-                    &config.secret_key,
-                    config.media.url_ttl_secs,
-                    config.media.public,
-                ),
+                media.clone(),
+                config.media.resumable_ttl_secs,
             ),
+            media,
             ctx,
         }
     }

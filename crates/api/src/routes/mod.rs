@@ -7,6 +7,7 @@ pub mod media;
 pub mod options;
 pub mod resources;
 pub mod root;
+pub mod uploads;
 
 use std::cell::RefCell;
 
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
         utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
             .external_url_unchecked("/api/schema/", openapi),
     );
+    uploads::configure(cfg);
     options::configure(cfg);
     health::configure(cfg);
     accounts::configure(cfg);
