@@ -24,5 +24,6 @@ mod scaleout;
 mod schema;
 mod seed;
 mod throttle;
+mod tus;
 mod typed;
 mod uploads;

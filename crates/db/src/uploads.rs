@@ -142,10 +142,10 @@ struct IdRow {
     id: String,
 }
 
-/// The ids of the uploads that expired before `now`.
+/// The ids of the uploads that expired by `now`.
 pub fn expired(conn: &mut AnyConn, now: i64) -> DbResult<Vec<Uuid>> {
     let mut sql = Sql::new(conn);
-    sql.push("SELECT id FROM resumable_uploads WHERE expires_at < ")
+    sql.push("SELECT id FROM resumable_uploads WHERE expires_at <= ")
         .bind(Bind::Int(now));
     sql.load::<IdRow>(conn)?
         .into_iter()

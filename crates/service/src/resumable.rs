@@ -150,7 +150,8 @@ impl ResumableUploads {
             })?),
             None => None,
         };
-        let fields = target_fields(metadata);
+        let id = Uuid::new_v4();
+        let fields = target_fields(metadata, id, media.is_none());
         let repo = &tables::MEDIA_FILE;
         let mode = if media.is_some() {
             Mode::Patch
@@ -159,7 +160,7 @@ impl ResumableUploads {
         };
         let set = WriteSet::parse(repo.resource(), &fields, mode)?;
         let upload = Upload {
-            id: Uuid::new_v4(),
+            id,
             owner,
             content: Uuid::nil(),
             media,
@@ -199,7 +200,7 @@ impl ResumableUploads {
                                     ServiceError::Internal("media without content".into())
                                 })?
                         }
-                        (None, None) => unreachable_content()?,
+                        (None, None) => content_required()?,
                     };
                     upload.content = content;
                     uploads::insert(conn, &upload, now())?;
@@ -451,7 +452,7 @@ fn remove_orphans(conn: &mut mstream_db::AnyConn, dir: &Path, ttl: i64) -> Servi
     Ok(removed)
 }
 
-fn unreachable_content() -> ServiceResult<Uuid> {
+fn content_required() -> ServiceResult<Uuid> {
     Err(ServiceError::field("content", "This field is required."))
 }
 
@@ -468,14 +469,17 @@ fn io_error(e: std::io::Error) -> ServiceError {
 }
 
 /// The media file's fields from the metadata: `content`, and `name` (else
-/// `filename`).
-fn target_fields(metadata: &BTreeMap<String, String>) -> Json {
+/// `filename`, else — for a new media file — `upload <id>`: names are
+/// unique).
+fn target_fields(metadata: &BTreeMap<String, String>, id: Uuid, new: bool) -> Json {
     let mut fields = Map::new();
     if let Some(content) = metadata.get("content") {
         fields.insert("content".into(), json!(content));
     }
     if let Some(name) = metadata.get("name").or_else(|| metadata.get("filename")) {
         fields.insert("name".into(), json!(name));
+    } else if new {
+        fields.insert("name".into(), json!(format!("upload {id}")));
     }
     Json::Object(fields)
 }
