@@ -31,6 +31,7 @@ use crate::registry::RESOURCES;
 
 mod examples;
 mod media;
+mod uploads;
 
 const SECURITY: &str = "tokenAuth";
 const JSON: &str = "application/json";
@@ -81,10 +82,14 @@ pub fn document() -> OpenApi {
             .path(format!("/api/{}/{{id}}/", resource.name), member(resource));
         tags.push(tag(resource.name));
     }
-    for name in ["catalog", "user", "media", "api", "operations"] {
+    for name in ["catalog", "user", "media", "uploads", "api", "operations"] {
         tags.push(tag(name));
     }
-    for (path, item) in hand_written().into_iter().chain(media::paths()) {
+    for (path, item) in hand_written()
+        .into_iter()
+        .chain(media::paths())
+        .chain(uploads::paths())
+    {
         paths = paths.path(path, item);
     }
     for (name, schema) in hand_written_schemas().into_iter().chain(media::schemas()) {
@@ -148,6 +153,7 @@ fn front_door_responses(paths: &mut utoipa::openapi::Paths) {
 fn tag(name: &str) -> Tag {
     let description = match name {
         "media" => "Streaming of media bytes under `/content/` by signed URL, with ranges and conditionals.",
+        "uploads" => "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, expiration, checksum) that become media files.",
         "api" => "The API root and this document.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",
         other => crate::registry::description(other),
