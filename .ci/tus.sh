@@ -111,6 +111,9 @@ run_client
 wait_past $((size * 2 / 3))
 restart_server
 echo "server restarted (kill -9) after the client's offset $(client_offset)"
+upload_url=$(grep -Eo 'http://[^ )]+/api/uploads/[0-9a-f]+/' "$work/client.log" | head -n 1)
+echo "the restarted server's offset: $(curl -fsS -I -H "Authorization: Token $token" \
+    -H 'Tus-Resumable: 1.0.0' "$upload_url" | tr -d '\r' | awk -F': ' 'tolower($1) == "upload-offset" { print $2 }')"
 wait "$client_pid" || fail "the client failed: $(tail -n 20 "$work/client.log")"
 client_pid=""
 grep -E '^(starting|resuming|done)' "$work/client.log"
