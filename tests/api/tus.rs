@@ -512,3 +512,33 @@ async fn admin_actor(app: &TestApp, token: &str) -> mstream_kernel::Actor {
         .await
         .expect("token valid")
 }
+
+#[tokio::test]
+async fn a_finished_upload_that_is_not_media_is_refused_and_gone() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Tus page").await;
+    let content_id = content["id"].as_str().unwrap();
+    let page = b"<!doctype html><html><script>alert(1)</script></html>".to_vec();
+    let path = create(&app, &admin, content_id, "page.mp4", page.len()).await;
+    let r = offset_of(&app, None, &admin, &path).await;
+    assert!(r
+        .header("Upload-Metadata")
+        .is_some_and(|m| m.contains("filename")));
+    let r = patch(&app, None, &admin, &path, 0, &page).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body["file"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("valid audio, video or image")),
+        "{}",
+        r.body
+    );
+    assert!(media_of(&app, &admin, content_id).await.is_empty());
+    assert_eq!(offset_of(&app, None, &admin, &path).await.status, 404);
+    assert!(resumable_files(&app).is_empty());
+    assert!(
+        crate::helpers::files_under(&app.media_root().join("content")).is_empty(),
+        "nothing stored"
+    );
+}
