@@ -25,5 +25,6 @@ mod scaleout;
 mod schema;
 mod seed;
 mod throttle;
+mod tus;
 mod typed;
 mod uploads;

@@ -67,6 +67,13 @@ impl ResponseError for ApiError {
                 ServiceError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                ServiceError::Conflict(_) => StatusCode::CONFLICT,
+                ServiceError::Locked => StatusCode::LOCKED,
+                ServiceError::Gone => StatusCode::GONE,
+                // tus' checksum extension: "460 Checksum Mismatch".
+                ServiceError::ChecksumMismatch => {
+                    StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+                }
             },
         }
     }
@@ -94,6 +101,14 @@ impl ResponseError for ApiError {
                     json!({ "detail": "Service temporarily unavailable, try again later." })
                 }
                 ServiceError::Internal(_) => json!({ "detail": text::INTERNAL }),
+                ServiceError::Conflict(why) => json!({ "detail": why }),
+                ServiceError::Locked => json!({
+                    "detail": "Another request is writing to this upload; try again."
+                }),
+                ServiceError::Gone => json!({ "detail": "This upload has expired." }),
+                ServiceError::ChecksumMismatch => json!({
+                    "detail": "The bytes do not match Upload-Checksum; they were dropped."
+                }),
             },
         };
         let mut response = HttpResponse::build(status).json(body);

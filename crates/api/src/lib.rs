@@ -16,6 +16,7 @@ pub mod registry;
 pub mod routes;
 pub mod slash;
 pub mod throttle;
+pub mod tus;
 
 use std::net::TcpListener;
 

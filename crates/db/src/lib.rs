@@ -29,6 +29,7 @@ pub(crate) mod sql;
 pub mod table;
 pub mod tables;
 pub mod tx;
+pub mod uploads;
 
 pub use conn::{AnyConn, Backend, DbPool, PoolOptions, PoolStats};
 pub use error::{DbError, DbResult};

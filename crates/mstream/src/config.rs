@@ -120,6 +120,8 @@ pub struct MediaSettings {
     pub url_ttl_secs: u64,
     /// Serve media without signatures.
     pub public: bool,
+    /// How long a resumable (tus) upload lives after its last append.
+    pub resumable_ttl_secs: u64,
 }
 
 impl Default for MediaSettings {
@@ -129,6 +131,7 @@ impl Default for MediaSettings {
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
             url_ttl_secs: 6 * 3600,
             public: false,
+            resumable_ttl_secs: 24 * 3600,
         }
     }
 }

@@ -100,12 +100,31 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
                 max_upload_bytes: settings.media.max_upload_bytes,
                 url_ttl_secs: settings.media.url_ttl_secs,
                 public: settings.media.public,
+                resumable_ttl_secs: settings.media.resumable_ttl_secs,
             },
             secret_key: settings.secret_key.clone().unwrap_or_default(),
             token_cache_ttl: std::time::Duration::from_millis(settings.auth.token_cache_ms),
             read_cache_ttl: std::time::Duration::from_millis(settings.database.read_cache_ms),
         },
     )
+}
+
+/// Removes expired resumable uploads now and then periodically (a quarter
+/// of their lifetime, between 1 s and 10 min), for as long as the runtime
+/// runs. Every process sweeps; an upload being appended to is skipped.
+fn sweep_uploads(uploads: mstream_service::resumable::ResumableUploads, ttl_secs: u64) {
+    let every = std::time::Duration::from_secs((ttl_secs / 4).clamp(1, 600));
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match uploads.sweep().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed expired resumable uploads"),
+                Err(error) => tracing::warn!(%error, "sweeping expired resumable uploads failed"),
+            }
+        }
+    });
 }
 
 /// A built, not yet awaited, server.
@@ -204,6 +223,10 @@ impl Application {
                 },
             },
         };
+        sweep_uploads(
+            state.services.uploads.clone(),
+            settings.media.resumable_ttl_secs,
+        );
         mstream_api::record_build_info(env!("CARGO_PKG_VERSION"), env!("MSTREAM_GIT_COMMIT"));
         let server = mstream_api::serve(listener, state, settings.server.workers)
             .map_err(|source| StartupError::Bind { addr, source })?;

@@ -46,6 +46,8 @@ pub struct MediaConfig {
     pub url_ttl_secs: u64,
     /// Serve without signatures.
     pub public: bool,
+    /// How long a resumable upload lives after its last append.
+    pub resumable_ttl_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -55,6 +57,7 @@ impl Default for MediaConfig {
             max_upload_bytes: 4 * 1024 * 1024 * 1024,
             url_ttl_secs: 6 * 3600,
             public: false,
+            resumable_ttl_secs: 24 * 3600,
         }
     }
 }

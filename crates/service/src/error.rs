@@ -37,6 +37,18 @@ pub enum ServiceError {
     #[error("a referenced row vanished: {0}")]
     ReferenceGone(String),
     /// Anything else; logged, never shown (500).
+    /// A resumable upload's offset is not the one the request assumed.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Another request is writing to the same resumable upload.
+    #[error("locked by another request")]
+    Locked,
+    /// The resumable upload expired.
+    #[error("gone")]
+    Gone,
+    /// The bytes do not have the checksum the client sent.
+    #[error("checksum mismatch")]
+    ChecksumMismatch,
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -19,6 +19,7 @@ pub mod password;
 pub mod policy;
 pub mod progress;
 pub mod read_cache;
+pub mod resumable;
 pub mod reviews;
 pub mod seed;
 pub mod token;
@@ -46,6 +47,8 @@ pub struct Services {
     pub media: media::MediaService,
     /// Where users stopped watching.
     pub progress: progress::ProgressService,
+    /// Resumable (tus) uploads that become media files.
+    pub uploads: resumable::ResumableUploads,
     /// The shared context.
     pub ctx: Ctx,
 }
@@ -54,20 +57,26 @@ impl Services {
     /// Builds the services over `pool`.
     pub fn new(pool: DbPool, config: ServiceConfig) -> Self {
         let ctx = Ctx::new(pool, config.clone());
+        let media = media::MediaService::new(
+            ctx.clone(),
+            config.media.clone(),
+            media::Signer::new(
+                &config.secret_key,
+                config.media.url_ttl_secs,
+                config.media.public,
+            ),
+        );
         Self {
             accounts: AccountService::new(ctx.clone()),
             catalog: CatalogService::new(ctx.clone()),
             reviews: ReviewService::new(ctx.clone()),
-            media: media::MediaService::new(
+            uploads: resumable::ResumableUploads::new(
                 ctx.clone(),
-                config.media.clone(),
-                media::Signer::new(
-                    &config.secret_key,
-                    config.media.url_ttl_secs,
-                    config.media.public,
-                ),
+                media.clone(),
+                config.media.resumable_ttl_secs,
             ),
             progress: progress::ProgressService::new(ctx.clone()),
+            media,
             ctx,
         }
     }

@@ -27,6 +27,10 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// Folder under the media root where uploads are staged.
 pub const STAGING: &str = ".tmp";
+/// Folder under the staging folder where resumable uploads are kept between
+/// their requests (shared by every process: start-up cleaning leaves it to
+/// the expiry sweep, see [`crate::resumable`]).
+pub const RESUMABLE: &str = "resumable";
 /// Folder under the media root where media files live (as in the original).
 pub const STORED: &str = "content";
 
@@ -199,6 +203,66 @@ impl<E> From<ServiceError> for StageError<E> {
     }
 }
 
+/// What is learnt from an upload's bytes as they pass: their size, hash
+/// and sniffed type. Shared by multipart uploads (fed while the body is
+/// streamed, [`stage`]) and resumable ones (fed from the finished staging
+/// file, [`adopt`]), so both refuse and describe bytes the same way.
+struct Digesting {
+    size: u64,
+    limit: u64,
+    hasher: Sha256,
+    head: Vec<u8>,
+    sniffed: Option<infer::Type>,
+}
+
+impl Digesting {
+    fn new(limit: u64) -> Self {
+        Self {
+            size: 0,
+            limit,
+            hasher: Sha256::new(),
+            head: Vec::with_capacity(SNIFF_BYTES),
+            sniffed: None,
+        }
+    }
+
+    /// Takes the next bytes: [`ServiceError::TooLarge`] past the limit, a
+    /// `file` error as soon as the first bytes are known not to be media.
+    fn feed(&mut self, chunk: &[u8]) -> ServiceResult<()> {
+        self.size += chunk.len() as u64;
+        if self.size > self.limit {
+            return Err(ServiceError::TooLarge(self.limit));
+        }
+        if self.sniffed.is_none() {
+            let wanted = SNIFF_BYTES.saturating_sub(self.head.len()).min(chunk.len());
+            self.head
+                .extend_from_slice(chunk.get(..wanted).unwrap_or_default());
+            if self.head.len() >= SNIFF_BYTES {
+                self.sniffed =
+                    Some(sniff(&self.head).ok_or_else(|| ServiceError::field("file", NOT_MEDIA))?);
+            }
+        }
+        self.hasher.update(chunk);
+        Ok(())
+    }
+
+    /// Fills in what was learnt: refuses empty or non-media bytes.
+    fn finish(self, staged: &mut StagedFile) -> ServiceResult<()> {
+        if self.size == 0 {
+            return Err(ServiceError::field("file", "The submitted file is empty."));
+        }
+        let kind = match self.sniffed {
+            Some(kind) => kind,
+            None => sniff(&self.head).ok_or_else(|| ServiceError::field("file", NOT_MEDIA))?,
+        };
+        staged.size = self.size;
+        staged.mime_type = kind.mime_type().to_owned();
+        staged.extension = kind.extension().to_owned();
+        staged.sha256 = hex::encode(self.hasher.finalize());
+        Ok(())
+    }
+}
+
 /// Writes `body` to a new file in the staging folder `dir`, hashing and
 /// counting as it goes and sniffing its type from its first bytes; refuses
 /// with [`ServiceError::TooLarge`] as soon as the size passes `limit`, and
@@ -219,43 +283,52 @@ where
     let mut file = tokio::fs::File::create(&staged.temp)
         .await
         .map_err(|e| ServiceError::Internal(format!("cannot stage an upload: {e}")))?;
-    let mut hasher = Sha256::new();
-    let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
-    let mut sniffed = None;
+    let mut digest = Digesting::new(limit);
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(StageError::Body)?;
-        staged.size += chunk.len() as u64;
-        if staged.size > limit {
-            return Err(ServiceError::TooLarge(limit).into());
-        }
-        if sniffed.is_none() {
-            let wanted = SNIFF_BYTES.saturating_sub(head.len()).min(chunk.len());
-            head.extend_from_slice(chunk.get(..wanted).unwrap_or_default());
-            if head.len() >= SNIFF_BYTES {
-                sniffed = Some(sniff(&head).ok_or_else(|| ServiceError::field("file", NOT_MEDIA))?);
-            }
-        }
-        hasher.update(&chunk);
+        digest.feed(&chunk)?;
         file.write_all(&chunk)
             .await
             .map_err(|e| ServiceError::Internal(format!("cannot write an upload: {e}")))?;
     }
-    if staged.size == 0 {
-        return Err(ServiceError::field("file", "The submitted file is empty.").into());
-    }
-    let kind = match sniffed {
-        Some(kind) => kind,
-        None => sniff(&head).ok_or_else(|| ServiceError::field("file", NOT_MEDIA))?,
-    };
+    digest.finish(&mut staged)?;
     file.flush()
         .await
         .map_err(|e| ServiceError::Internal(format!("cannot write an upload: {e}")))?;
     file.sync_all()
         .await
         .map_err(|e| ServiceError::Internal(format!("cannot write an upload: {e}")))?;
-    staged.mime_type = kind.mime_type().to_owned();
-    staged.extension = kind.extension().to_owned();
-    staged.sha256 = hex::encode(hasher.finalize());
+    Ok(staged)
+}
+
+/// Takes a file already complete in the staging area (a finished resumable
+/// upload) as a staged upload: reads it once for its hash, size and type,
+/// with the same refusals as [`stage`]. On any error, and when the result
+/// is dropped unstored, the file is removed. Blocking.
+pub fn adopt(path: PathBuf, limit: u64) -> ServiceResult<StagedFile> {
+    use std::io::Read;
+    let mut staged = StagedFile {
+        temp: path,
+        size: 0,
+        sha256: String::new(),
+        mime_type: String::new(),
+        extension: String::new(),
+        kept: false,
+    };
+    let mut file = std::fs::File::open(&staged.temp)
+        .map_err(|e| ServiceError::Internal(format!("cannot read an upload: {e}")))?;
+    let mut digest = Digesting::new(limit);
+    let mut buf = vec![0_u8; 1024 * 1024];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| ServiceError::Internal(format!("cannot read an upload: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        digest.feed(buf.get(..n).unwrap_or_default())?;
+    }
+    digest.finish(&mut staged)?;
     Ok(staged)
 }
 
@@ -316,6 +389,9 @@ pub fn clean_staging(root: &Path) -> usize {
     let mut removed = 0;
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
+        if entry.file_name() == RESUMABLE {
+            continue;
+        }
         if !path.is_dir() {
             removed += usize::from(std::fs::remove_file(&path).is_ok());
             continue;
@@ -636,11 +712,18 @@ mod tests {
         let in_the_making = root.path().join(STAGING).join("2-new");
         std::fs::create_dir_all(&in_the_making).unwrap();
         std::fs::write(root.path().join(STAGING).join("upload-old"), b"").unwrap();
+        let resumable = root.path().join(STAGING).join(RESUMABLE);
+        std::fs::create_dir_all(&resumable).unwrap();
+        std::fs::write(resumable.join("some-upload"), b"resumed later").unwrap();
 
         assert_eq!(clean_staging(root.path()), 2);
         assert!(live.dir().join("upload-1").exists());
         assert!(!dead.exists());
         assert!(in_the_making.exists(), "no lock file yet: being created");
+        assert!(
+            resumable.join("some-upload").exists(),
+            "resumable uploads outlive their process"
+        );
         let dir = live.dir().to_owned();
         drop(live);
         assert!(!dir.exists(), "a clean stop removes its folder");

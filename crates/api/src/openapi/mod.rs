@@ -32,6 +32,7 @@ use crate::registry::RESOURCES;
 mod examples;
 mod media;
 mod progress;
+mod uploads;
 
 const SECURITY: &str = "tokenAuth";
 const JSON: &str = "application/json";
@@ -82,13 +83,22 @@ pub fn document() -> OpenApi {
             .path(format!("/api/{}/{{id}}/", resource.name), member(resource));
         tags.push(tag(resource.name));
     }
-    for name in ["catalog", "progress", "user", "media", "api", "operations"] {
+    for name in [
+        "catalog",
+        "progress",
+        "user",
+        "media",
+        "uploads",
+        "api",
+        "operations",
+    ] {
         tags.push(tag(name));
     }
     for (path, item) in hand_written()
         .into_iter()
         .chain(media::paths())
         .chain(progress::paths())
+        .chain(uploads::paths())
     {
         paths = paths.path(path, item);
     }
@@ -157,6 +167,7 @@ fn front_door_responses(paths: &mut utoipa::openapi::Paths) {
 fn tag(name: &str) -> Tag {
     let description = match name {
         "media" => "Streaming of media bytes under `/content/` by signed URL, with ranges and conditionals.",
+        "uploads" => "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, expiration, checksum) that become media files.",
         "api" => "The API root and this document.",
         "progress" => "Where each signed-in user stopped watching, and their \"continue watching\" list.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",

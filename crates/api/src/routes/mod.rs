@@ -8,6 +8,7 @@ pub mod options;
 pub mod progress;
 pub mod resources;
 pub mod root;
+pub mod uploads;
 
 use std::cell::RefCell;
 
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
         utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
             .external_url_unchecked("/api/schema/", openapi),
     );
+    uploads::configure(cfg);
     options::configure(cfg);
     health::configure(cfg);
     accounts::configure(cfg);
