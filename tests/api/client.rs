@@ -327,3 +327,68 @@ async fn reviews_media_and_the_catalog() {
         .unwrap();
     assert_eq!(page.count, 1);
 }
+
+#[tokio::test]
+async fn a_resumable_upload_goes_on_from_where_the_server_stands() {
+    let app = spawn_app().await;
+    let admin = admin(&app).await;
+    let (_, made) = content(&admin, "Resumed").await;
+    let bytes = crate::helpers::mp4(300_000);
+    let body = NewMediaFile {
+        name: name("Resumed master"),
+        content: made.id,
+    };
+    let upload = admin
+        .create_upload(&body, "master.mp4", bytes.len() as u64)
+        .await
+        .unwrap();
+    assert_eq!(admin.upload_offset(&upload).await.unwrap(), 0);
+
+    // The first client's source gives out half-way through its second
+    // chunk: one whole chunk reached the server.
+    let mut cut_short = std::io::Cursor::new(bytes[..150_000].to_vec());
+    let stopped = admin
+        .resume_upload(&upload, &mut cut_short, 100_000)
+        .await
+        .unwrap_err();
+    assert!(matches!(stopped, Error::Usage(_)), "{stopped}");
+    assert_eq!(admin.upload_offset(&upload).await.unwrap(), 100_000);
+
+    // Another client, knowing only the URL, finishes it.
+    let again = Client::new(&app.base)
+        .unwrap()
+        .with_token(admin.token().unwrap());
+    let mut whole = std::io::Cursor::new(bytes.clone());
+    let media = again
+        .resume_upload(&upload, &mut whole, 64 * 1024)
+        .await
+        .unwrap();
+    assert_eq!(media.name, "Resumed master");
+    assert_eq!(media.content, made.id);
+    assert_eq!(media.size, 300_000);
+    assert_eq!(
+        media.sha256,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))
+    );
+    let url = media.file.clone().unwrap();
+    let served = admin
+        .fetch_stream(&url, None)
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(served.as_ref(), bytes.as_slice());
+    // The upload is over: its URL is gone.
+    assert!(matches!(
+        admin.upload_offset(&upload).await,
+        Err(Error::NotFound(_))
+    ));
+
+    // A plain user cannot start one.
+    let viewer = user(&app, "viewer").await;
+    assert!(matches!(
+        viewer.create_upload(&body, "x.mp4", 10).await,
+        Err(Error::Forbidden(_))
+    ));
+}

@@ -160,12 +160,19 @@ async fn an_upload_sent_in_chunks_becomes_the_contents_media_file() {
 
     let r = patch(&app, None, &admin, &path, 100_000, &bytes[100_000..200_000]).await;
     assert_eq!(r.header("Upload-Offset"), Some("200000"));
+    assert_eq!(r.header("Mstream-Media-File"), None, "not finished yet");
     let r = patch(&app, None, &admin, &path, 200_000, &bytes[200_000..]).await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(r.header("Upload-Offset"), Some("300000"));
+    let made = r.header("Mstream-Media-File").map(str::to_owned);
 
     let media = media_of(&app, &admin, content_id).await;
     assert_eq!(media.len(), 1, "{media:?}");
+    assert_eq!(
+        made.as_deref(),
+        media[0]["id"].as_str(),
+        "the last byte's answer names the media file it became"
+    );
     assert_eq!(media[0]["name"], "film.mp4");
     assert_eq!(media[0]["size"], 300_000);
     assert_eq!(media[0]["mime_type"], "video/mp4");

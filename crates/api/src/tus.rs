@@ -7,3 +7,6 @@ pub const TUS_VERSION: &str = "1.0.0";
 pub const TUS_EXTENSIONS: &str = "creation,creation-with-upload,termination,expiration,checksum";
 /// The checksum algorithms supported.
 pub const TUS_CHECKSUMS: &str = "sha1";
+/// The header on the answer to an upload's last byte naming the media file
+/// it became (the id); tus leaves what an upload becomes to the server.
+pub const MEDIA_FILE_HEADER: &str = "Mstream-Media-File";

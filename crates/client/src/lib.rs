@@ -55,6 +55,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod resumable;
 
 use std::marker::PhantomData;
 
@@ -72,6 +73,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use error::Error;
+pub use resumable::{ResumableUpload, DEFAULT_CHUNK};
 
 // The domain crates whose types the calls take and return, so that one
 // dependency on the client is enough to use it.
@@ -331,10 +333,8 @@ impl Client {
     /// only their path and query are used, against this client's base, so
     /// the token never goes to another host.
     async fn page_at<T: DeserializeOwned>(&self, url: &str) -> Result<Page<T>> {
-        let path = url
-            .split_once("://")
-            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
-            .ok_or_else(|| Error::Decode(format!("not an absolute URL: {url}")))?;
+        let path =
+            path_of(url).ok_or_else(|| Error::Decode(format!("not an absolute URL: {url}")))?;
         Self::json(self.request(Method::GET, path)).await
     }
 
@@ -458,6 +458,12 @@ impl Client {
         }
         Self::send(request).await
     }
+}
+
+/// The path and query of an absolute URL.
+fn path_of(url: &str) -> Option<&str> {
+    url.split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
 }
 
 fn with_query(path: &str, query: &str) -> String {

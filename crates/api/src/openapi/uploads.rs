@@ -168,7 +168,11 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
             (
                 201,
                 state_response("Created; `Upload-Offset` only when bytes came with it.")
-                    .header("Location", described("The upload's URL.")),
+                    .header("Location", described("The upload's URL."))
+                    .header(
+                    crate::tus::MEDIA_FILE_HEADER,
+                    described("With the last byte: the id of the media file the upload became."),
+                ),
             ),
             &[400, 401, 403, 409, 412, 413, 415, 429],
         ))
@@ -210,6 +214,10 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
             204,
             state_response(
                 "Appended. With the last byte the upload is now the content's media file.",
+            )
+            .header(
+                crate::tus::MEDIA_FILE_HEADER,
+                described("With the last byte: the id of the media file the upload became."),
             ),
         ),
         &[

@@ -11,7 +11,8 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine as _;
-use mstream_service::resumable::{AppendError, UploadState};
+use mstream_kernel::FieldValue;
+use mstream_service::resumable::{AppendError, Appended, UploadState};
 
 use super::{method_not_allowed, path_id};
 use crate::caller::Caller;
@@ -19,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::list::absolute;
 use crate::AppState;
 
-pub use crate::tus::{TUS_CHECKSUMS, TUS_EXTENSIONS, TUS_VERSION};
+pub use crate::tus::{MEDIA_FILE_HEADER, TUS_CHECKSUMS, TUS_EXTENSIONS, TUS_VERSION};
 /// The body type of an append.
 const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 
@@ -137,8 +138,9 @@ async fn create(
     if is_append(&req) {
         let appended = append_body(&req, &caller, payload, &state, created.id, 0).await?;
         response
-            .insert_header(("Upload-Offset", appended.offset.to_string()))
-            .insert_header(("Upload-Expires", expires(&appended)));
+            .insert_header(("Upload-Offset", appended.state.offset.to_string()))
+            .insert_header(("Upload-Expires", expires(&appended.state)));
+        name_media_file(&mut response, &appended);
     }
     Ok(response.finish())
 }
@@ -192,10 +194,21 @@ async fn append(
         .and_then(|v| v.trim().parse::<u64>().ok())
         .ok_or_else(|| bad_request("Upload-Offset is required: a whole number of bytes."))?;
     let appended = append_body(&req, &caller, payload, &state, id, offset).await?;
-    Ok(HttpResponse::NoContent()
-        .insert_header(("Upload-Offset", appended.offset.to_string()))
-        .insert_header(("Upload-Expires", expires(&appended)))
-        .finish())
+    let mut response = HttpResponse::NoContent();
+    response
+        .insert_header(("Upload-Offset", appended.state.offset.to_string()))
+        .insert_header(("Upload-Expires", expires(&appended.state)));
+    name_media_file(&mut response, &appended);
+    Ok(response.finish())
+}
+
+/// The answer to the last byte names the media file it became
+/// ([`MEDIA_FILE_HEADER`]): tus itself says nothing of what an upload
+/// becomes, and a client should not have to search for it by name.
+fn name_media_file(response: &mut actix_web::HttpResponseBuilder, appended: &Appended) {
+    if let Some(FieldValue::Id(id)) = appended.media.as_ref().and_then(|m| m.get("id")) {
+        response.insert_header((MEDIA_FILE_HEADER, id.to_string()));
+    }
 }
 
 /// `Upload-Checksum: sha1 <base64>`, decoded.
@@ -225,7 +238,7 @@ async fn append_body(
     state: &AppState,
     id: uuid::Uuid,
     offset: u64,
-) -> ApiResult<UploadState> {
+) -> ApiResult<Appended> {
     let sha1 = checksum(req)?;
     let (body, stalled) = crate::body::timed(payload, state.settings.body_timeout);
     let appended = state
@@ -242,7 +255,7 @@ async fn append_body(
             AppendError::Refused(e) => ApiError::Service(e),
         })?;
     crate::record_upload_bytes(appended.state.offset.saturating_sub(offset));
-    Ok(appended.state)
+    Ok(appended)
 }
 
 /// `DELETE /api/uploads/{id}/`: the upload and its bytes are gone.
