@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::ctx::Ctx;
 use crate::error::{query_error, unique_to_field, ServiceError, ServiceResult};
+use crate::history;
 use crate::policy::require_admin;
 
 /// A serialised form of a page's records, made once by whoever presents
@@ -98,6 +99,19 @@ impl From<Record> for Fetched {
             rendering: Rendering::default(),
         }
     }
+}
+
+/// What deleting an entity would remove (see [`CatalogService::delete_preview`]).
+#[derive(Debug, Clone)]
+pub struct DeletePreview {
+    /// The entity's resource.
+    pub resource: &'static str,
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What goes: the entity first, then each resource it cascades to.
+    pub deletes: Vec<cascade::Removed>,
 }
 
 /// The catalog resources' CRUD, admin-only (SPEC §3).
@@ -181,7 +195,7 @@ impl CatalogService {
         resource: CatalogResource,
         body: &Json,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = resource.0;
         let set = parse_body(repo, body, Mode::Create)?;
         self.ctx
@@ -191,7 +205,9 @@ impl CatalogService {
                     let id = Uuid::new_v4();
                     engine::insert(conn, repo.table, id, Timestamp::now(), &set, &[])
                         .map_err(|e| unique(e, repo))?;
-                    Ok(repo.get(conn, id)?)
+                    let record = repo.get(conn, id)?;
+                    history::note(conn, &user, repo.resource().name, id, None, Some(&record))?;
+                    Ok(record)
                 });
                 recheck_references(conn, repo, &set, written)
             })
@@ -207,18 +223,59 @@ impl CatalogService {
         body: &Json,
         mode: Mode,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = resource.0;
         let set = parse_body(repo, body, mode)?;
         self.ctx
             .run(move |conn| {
                 let written = tx::write(conn, |conn| {
+                    let before = repo.get(conn, id)?;
                     check_references(conn, repo, &set)?;
                     engine::update(conn, repo.table, id, Timestamp::now(), &set, &[])
                         .map_err(|e| unique(e, repo))?;
-                    Ok(repo.get(conn, id)?)
+                    let record = repo.get(conn, id)?;
+                    history::note(
+                        conn,
+                        &user,
+                        repo.resource().name,
+                        id,
+                        Some(&before),
+                        Some(&record),
+                    )?;
+                    Ok(record)
                 });
                 recheck_references(conn, repo, &set, written)
+            })
+            .await
+    }
+
+    /// What deleting an entity would remove: the entity itself, then each
+    /// resource its delete cascades to, with counts and the first names.
+    pub async fn delete_preview(
+        &self,
+        actor: &Actor,
+        resource: CatalogResource,
+        id: Uuid,
+    ) -> ServiceResult<DeletePreview> {
+        require_admin(actor)?;
+        let repo = resource.0;
+        self.ctx
+            .run(move |conn| {
+                let record = repo.get(conn, id)?;
+                let name = history::repr(&record, id);
+                let own = repo.resource().name;
+                let mut deletes = vec![cascade::Removed {
+                    resource: own,
+                    count: 1,
+                    names: vec![name.clone()],
+                }];
+                deletes.extend(cascade::delete_preview(conn, own, id)?);
+                Ok(DeletePreview {
+                    resource: own,
+                    id,
+                    name,
+                    deletes,
+                })
             })
             .await
     }
@@ -231,14 +288,16 @@ impl CatalogService {
         resource: CatalogResource,
         id: Uuid,
     ) -> ServiceResult<()> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = resource.0;
         let files = self
             .ctx
             .run(move |conn| {
                 tx::write(conn, |conn| {
+                    let before = repo.get(conn, id)?;
                     let files = cascade::media_files_doomed_by(conn, repo.resource().name, id)?;
                     engine::delete(conn, repo.table, id)?;
+                    history::note(conn, &user, repo.resource().name, id, Some(&before), None)?;
                     Ok(files)
                 })
             })

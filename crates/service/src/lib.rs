@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod error;
 pub mod freshness;
 pub mod hasher;
+pub mod history;
 pub mod media;
 pub mod open_files;
 pub mod password;
@@ -41,6 +42,8 @@ pub struct Services {
     pub catalog: CatalogService,
     /// Reviews and ratings.
     pub reviews: ReviewService,
+    /// The admin history of catalog writes.
+    pub history: history::HistoryService,
     /// Media uploads, signed URLs, the subscribers' catalog.
     pub media: media::MediaService,
     /// The shared context.
@@ -55,6 +58,7 @@ impl Services {
             accounts: AccountService::new(ctx.clone()),
             catalog: CatalogService::new(ctx.clone()),
             reviews: ReviewService::new(ctx.clone()),
+            history: history::HistoryService::new(ctx.clone()),
             media: media::MediaService::new(
                 ctx.clone(),
                 config.media.clone(),

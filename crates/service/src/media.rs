@@ -21,6 +21,7 @@ use crate::catalog::{check_references, unique};
 use crate::config::MediaConfig;
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
+use crate::history;
 use crate::open_files::OpenFile;
 use crate::policy::{require_admin, signed_in};
 
@@ -486,7 +487,7 @@ impl MediaService {
         fields: &Json,
         file: Option<StagedFile>,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = &tables::MEDIA_FILE;
         let set = WriteSet::parse(repo.resource(), fields, Mode::Create);
         let (set, file) = match (set, file) {
@@ -507,6 +508,7 @@ impl MediaService {
             engine::insert(conn, repo.table, id, Timestamp::now(), &set, &extra)
                 .map_err(|e| unique(e, repo))?;
             let record = repo.get(conn, id)?;
+            history::note(conn, &user, repo.resource().name, id, None, Some(&record))?;
             place(file, root, stored)?;
             Ok(record)
         })
@@ -523,7 +525,7 @@ impl MediaService {
         file: Option<StagedFile>,
         mode: Mode,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = &tables::MEDIA_FILE;
         let set = WriteSet::parse(repo.resource(), fields, mode)?;
         let root = self.config.root.clone();
@@ -531,7 +533,8 @@ impl MediaService {
         let stored = file.as_ref().map(StagedFile::stored_name);
         let (record, old) = self
             .write(stored, move |conn, root, stored| {
-                let old = repo.get(conn, id)?.text("file").map(str::to_owned);
+                let before = repo.get(conn, id)?;
+                let old = before.text("file").map(str::to_owned);
                 check_references(conn, repo, &set)?;
                 let extra = file
                     .as_ref()
@@ -540,6 +543,14 @@ impl MediaService {
                 engine::update(conn, repo.table, id, Timestamp::now(), &set, &extra)
                     .map_err(|e| unique(e, repo))?;
                 let record = repo.get(conn, id)?;
+                history::note(
+                    conn,
+                    &user,
+                    repo.resource().name,
+                    id,
+                    Some(&before),
+                    Some(&record),
+                )?;
                 if let Some(file) = file {
                     place(file, root, stored)?;
                 }

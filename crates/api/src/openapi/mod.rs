@@ -29,6 +29,7 @@ use utoipa::openapi::{
 
 use crate::registry::RESOURCES;
 
+mod admin;
 mod examples;
 mod media;
 
@@ -81,13 +82,20 @@ pub fn document() -> OpenApi {
             .path(format!("/api/{}/{{id}}/", resource.name), member(resource));
         tags.push(tag(resource.name));
     }
-    for name in ["catalog", "user", "media", "api", "operations"] {
+    for name in ["catalog", "user", "media", "admin", "api", "operations"] {
         tags.push(tag(name));
     }
     for (path, item) in hand_written().into_iter().chain(media::paths()) {
         paths = paths.path(path, item);
     }
-    for (name, schema) in hand_written_schemas().into_iter().chain(media::schemas()) {
+    for (path, item) in admin::paths() {
+        paths = paths.path(path, item);
+    }
+    for (name, schema) in hand_written_schemas()
+        .into_iter()
+        .chain(media::schemas())
+        .chain(admin::schemas())
+    {
         components = components.schema(name, schema);
     }
     let mut paths = paths.build();
@@ -149,6 +157,7 @@ fn tag(name: &str) -> Tag {
     let description = match name {
         "media" => "Streaming of media bytes under `/content/` by signed URL, with ranges and conditionals.",
         "api" => "The API root and this document.",
+        "admin" => "For admins: the history of catalog writes, and what a delete would remove.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",
         other => crate::registry::description(other),
     };
