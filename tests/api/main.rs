@@ -19,6 +19,7 @@ mod media;
 mod operations;
 mod ops;
 mod options;
+mod panel;
 mod races;
 mod reviews;
 mod scaleout;

@@ -26,9 +26,11 @@ async function start() {
 }
 
 async function whoami() {
-  if (me || !session.token) return me;
+  if (me) return me;
   try {
+    // Signed in already when another tab signed in (the panel cookie).
     me = await api.get('/user/me/');
+    session.set();
   } catch (e) {
     if (e.status === 401) session.clear();
     else throw e;
@@ -119,8 +121,8 @@ function loginView(message) {
     button.disabled = true;
     errors.textContent = '';
     try {
-      const { token } = await api.post('/user/login/', { username: username.value, password: password.value });
-      session.set(token);
+      await api.post('/user/login/', { username: username.value, password: password.value });
+      session.set();
       me = null;
       await route();
     } catch (err) {
