@@ -230,6 +230,24 @@ impl Browser {
             .await;
     }
 
+    /// Clicks the first `css` whose text contains `text`, finding it again
+    /// if it was re-rendered between finding and clicking (a picker's
+    /// options are, as each search answers).
+    pub async fn click_text(&self, css: &str, text: &str) {
+        for attempt in 1.. {
+            match self.find_text(css, text).await.click().await {
+                Ok(()) => break,
+                Err(e)
+                    if attempt < 20
+                        && matches!(
+                            e.as_inner(),
+                            thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                        ) => {}
+                Err(e) => panic!("click {css} {text:?}: {e}"),
+            }
+        }
+    }
+
     /// Signs in through the panel's form.
     pub async fn sign_in(&self, username: &str, password: &str) {
         self.fill("#login-username", username).await;
