@@ -7,7 +7,7 @@
 use serde_json::{json, Value as Json};
 use thirtyfour::prelude::*;
 
-use crate::harness::{with_browser, Browser, PASSWORD};
+use crate::harness::{with_browser, with_browser_and, Browser, PASSWORD};
 
 /// Emulates a viewport `width` × `height` (a phone's when `mobile`).
 async fn viewport(b: &Browser, width: u32, height: u32, mobile: bool) {
@@ -303,7 +303,53 @@ async fn tabs_dark_mode_and_the_keyboard() {
         .await;
         assert_eq!(stops, json!(true));
         b.shot("picker-chosen-by-keyboard").await;
+
+        // Date-range filters on `created`: today keeps both contents, a
+        // day long past keeps none.
+        b.open("/admin/#/contents").await;
+        b.find_text("#list tbody a.row-link", "Heat").await;
+        let set_range = |day: &'static str| {
+            format!(
+                "const day = {day};                  document.getElementById('filter-created-from').value = day;                  document.getElementById('filter-created-to').value = day;"
+            )
+        };
+        script(&b, &set_range("new Date().toISOString().slice(0, 10)")).await;
+        b.click("#apply").await;
+        b.find_text("#count", "of 2").await;
+        let hash = b.driver.current_url().await.expect("url").to_string();
+        assert!(hash.contains("created__gte=") && hash.contains("created__lt="), "{hash}");
+        b.shot("created-today").await;
+        script(&b, &set_range("'2001-01-01'")).await;
+        b.click("#apply").await;
+        b.find_text("#list td.empty", "No contents found.").await;
         b
     })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
+async fn a_429_is_shown_inside_the_frame_with_its_retry_time() {
+    // A tiny admin budget, so that the index alone spends it.
+    with_browser_and(
+        "admin-429",
+        |s| s.throttle.admin_per_minute = 3,
+        |mut b| async move {
+            b.account("boss", true).await;
+            b.open("/admin/").await;
+            b.sign_in("boss", PASSWORD).await;
+            b.find_text("#whoami", "boss").await;
+            b.find(".page-head h1").await;
+            b.open("/admin/#/contents").await;
+            b.find_text("#throttled", "Try again in").await;
+            b.find_text("#throttled", "second").await;
+            // The frame stays: navigation, who is signed in, sign-out.
+            b.find("nav a[data-resource='genre']").await;
+            b.find_text("#whoami", "boss").await;
+            b.find("#sign-out").await;
+            b.shot("throttled-in-frame").await;
+            b
+        },
+    )
     .await;
 }

@@ -87,10 +87,23 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = Browser>,
 {
+    with_browser_and(test, |_| {}, scenario).await;
+}
+
+/// [`with_browser`] with the app's settings changed by `tweak` first.
+pub async fn with_browser_and<F, Fut>(
+    test: &'static str,
+    tweak: impl FnOnce(&mut mstream::Settings),
+    scenario: F,
+) where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = Browser>,
+{
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app_with(|s| {
         s.throttle.user_per_minute = 100_000;
         s.throttle.anon_per_minute = 100_000;
+        tweak(s);
     })
     .await;
     let (mut chromedriver, port) = chromedriver().await;

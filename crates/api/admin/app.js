@@ -308,6 +308,20 @@ function filterControls(resource, query) {
       const p = picker({ ...f, kind: 'ref' }, { id: `filter-${f.name}` });
       if (query.get(f.name)) p.set(query.get(f.name));
       controls.push({ label: humanize(f.name), el: p.el, apply: (q) => setOrDelete(q, f.name, p.value() || '') });
+    } else if (f.range && f.kind === 'timestamp') {
+      // Date range (Django admin's date hierarchy, simplified): whole days
+      // in UTC, `to` included (sent as `__lt` the next day).
+      const day = 86400000;
+      const shift = (date, by) => (date ? new Date(Date.parse(`${date}T00:00:00Z`) + by).toISOString().slice(0, 10) : '');
+      const from = h('input', { type: 'date', id: `filter-${f.name}-from`, 'aria-label': `${humanize(f.name)} from` });
+      const to = h('input', { type: 'date', id: `filter-${f.name}-to`, 'aria-label': `${humanize(f.name)} to` });
+      from.value = (query.get(`${f.name}__gte`) || '').slice(0, 10);
+      to.value = shift((query.get(`${f.name}__lt`) || '').slice(0, 10), -day);
+      controls.push({
+        label: humanize(f.name),
+        el: h('span', { class: 'range' }, from, '–', to),
+        apply: (q) => { setOrDelete(q, `${f.name}__gte`, from.value); setOrDelete(q, `${f.name}__lt`, shift(to.value, day)); },
+      });
     } else if (f.range && (f.kind === 'int' || f.kind === 'float')) {
       const min = h('input', { type: 'number', step: 'any', placeholder: 'min', id: `filter-${f.name}-min`, class: 'narrow' });
       const max = h('input', { type: 'number', step: 'any', placeholder: 'max', id: `filter-${f.name}-max`, class: 'narrow' });
