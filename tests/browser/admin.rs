@@ -189,6 +189,24 @@ async fn editing_records_history_and_stays_within_budget() {
         let artist = arrival["cast"][0].as_str().unwrap();
         let tag = arrival["parental_control_tags"][0].as_str().unwrap();
         let heat_id = heat["id"].as_str().unwrap();
+        // A content's form (four kinds of references, five names) costs
+        // one API request: the record.
+        script(&b, "performance.clearResourceTimings(); return null;").await;
+        b.open(&format!("/admin/#/contents/{heat_id}/edit")).await;
+        b.find_text(".picker[data-field='cast'] .chip", "Arrival artist")
+            .await;
+        b.find_text(".picker[data-field='type'] .chip", "Arrival type")
+            .await;
+        let requests = script(
+            &b,
+            "return performance.getEntriesByType('resource')                .filter((e) => e.name.includes('/api/') || e.name.includes('/user/'))                .map((e) => new URL(e.name).pathname);",
+        )
+        .await;
+        assert_eq!(
+            requests,
+            json!([format!("/api/contents/{heat_id}/")]),
+            "one request per edit form"
+        );
         for form in [
             format!("contents/{id}"),
             format!("contents/{heat_id}"),
