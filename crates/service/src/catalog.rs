@@ -111,7 +111,28 @@ pub struct DeletePreview {
     /// Its name.
     pub name: String,
     /// What goes: the entity first, then each resource it cascades to.
-    pub deletes: Vec<cascade::Removed>,
+    pub deletes: Vec<Removed>,
+}
+
+/// What a delete removes of one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// The resource's name as in its path.
+    pub resource: &'static str,
+    /// How many of its entities go.
+    pub count: u64,
+    /// The first few names, in creation order.
+    pub names: Vec<String>,
+}
+
+impl From<cascade::Removed> for Removed {
+    fn from(r: cascade::Removed) -> Self {
+        Self {
+            resource: r.resource,
+            count: r.count,
+            names: r.names,
+        }
+    }
 }
 
 /// The catalog resources' CRUD, admin-only (SPEC §3).
@@ -264,12 +285,16 @@ impl CatalogService {
                 let record = repo.get(conn, id)?;
                 let name = history::repr(&record, id);
                 let own = repo.resource().name;
-                let mut deletes = vec![cascade::Removed {
+                let mut deletes = vec![Removed {
                     resource: own,
                     count: 1,
                     names: vec![name.clone()],
                 }];
-                deletes.extend(cascade::delete_preview(conn, own, id)?);
+                deletes.extend(
+                    cascade::delete_preview(conn, own, id)?
+                        .into_iter()
+                        .map(Removed::from),
+                );
                 Ok(DeletePreview {
                     resource: own,
                     id,
