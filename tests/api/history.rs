@@ -196,3 +196,27 @@ async fn a_content_types_delete_preview_lists_its_contents() {
     let missing = format!("/api/contype/{}/delete-preview/", uuid::Uuid::new_v4());
     assert_eq!(app.get(&missing, &admin).await.status, 404);
 }
+
+/// The admin's endpoints are read-only: other methods get DRF's 405 with
+/// an `Allow` that lists only what they serve.
+#[tokio::test]
+async fn the_history_and_the_preview_only_read() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let kind = app
+        .create(&admin, "contype", json!({"type": "Movie"}))
+        .await;
+    let preview = format!(
+        "/api/contype/{}/delete-preview/",
+        kind["id"].as_str().unwrap()
+    );
+    for path in ["/api/history/", preview.as_str()] {
+        let r = app
+            .send(Method::POST, path, Some(&admin), Some(&json!({})))
+            .await;
+        assert_eq!(r.status, 405, "{path}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{path}");
+        assert_eq!(r.body, json!({"detail": "Method \"POST\" not allowed."}));
+    }
+    assert_eq!(app.get("/api/history/", &admin).await.body["count"], 1);
+}
