@@ -368,8 +368,13 @@ async function listView(resource, query) {
       searchable ? search : h('span', { class: 'grow' }),
       h('button', { type: 'submit', id: 'apply' }, searchable ? 'Search' : 'Filter'),
       clear),
-    filters.length ? h('div', { class: 'filters' },
-      filters.map((c) => h('label', { class: 'filter' }, h('span', {}, c.label), c.el))) : null);
+    // On a phone the filters fold away unless one is in use.
+    filters.length ? h('details', {
+      class: 'filters-box', id: 'filters-box',
+      open: window.matchMedia('(min-width: 761px)').matches
+        || [...query.keys()].some((k) => !['search', 'ordering', 'page', 'page_size'].includes(k)),
+    }, h('summary', {}, 'Filters'), h('div', { class: 'filters' },
+      filters.map((c) => h('label', { class: 'filter' }, h('span', {}, c.label), c.el)))) : null);
 
   // table
   const headCell = (f) => {
@@ -399,7 +404,7 @@ async function listView(resource, query) {
       type: 'checkbox', class: 'select-row', 'aria-label': `Select ${labelOf(resource.name, r)}`,
       onchange: (e) => { if (e.target.checked) selected.add(r); else selected.delete(r); syncBulk(); },
     });
-    cells.unshift(h('td', { class: 'select' }, box));
+    if (resource.delete) cells.unshift(h('td', { class: 'select' }, box));
     const actions = h('td', { class: 'row-actions' },
       resource.name === 'users' ? adminToggle(r) : null,
       h('a', { class: 'button small', href: `#/${resource.name}/${r.id}/edit`, 'data-action': 'edit' }, 'Edit'),
@@ -418,9 +423,9 @@ async function listView(resource, query) {
     },
   });
   const table = h('table', { class: 'list', id: 'list', 'data-resource': resource.name },
-    h('colgroup', {}, h('col', { class: 'c-select' }), cols.map((f) => h('col', { class: `c-${f.kind}` })), h('col', { class: 'c-actions' })),
-    h('thead', {}, h('tr', {}, h('th', { class: 'select' }, selectAll), cols.map(headCell), h('th', { class: 'row-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: String(cols.length + 2), class: 'empty' }, `No ${title(resource).toLowerCase()} found.`))));
+    h('colgroup', {}, resource.delete ? h('col', { class: 'c-select' }) : null, cols.map((f) => h('col', { class: `c-${f.kind}` })), h('col', { class: 'c-actions' })),
+    h('thead', {}, h('tr', {}, resource.delete ? h('th', { class: 'select' }, selectAll) : null, cols.map(headCell), h('th', { class: 'row-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: String(cols.length + (resource.delete ? 2 : 1)), class: 'empty' }, `No ${title(resource).toLowerCase()} found.`))));
   bulkButton.addEventListener('click', () => removeMany(resource, [...selected], () => go(listHash(query))));
   const bulkBar = resource.delete ? h('div', { class: 'bulk-bar' }, bulkButton) : null;
 
