@@ -103,10 +103,12 @@ async fn the_index_lists_and_deletes_as_in_django_admin() {
         b.shot("contents-1366").await;
         // …and at a phone's 390 px, as cards.
         viewport(&b, 390, 844, true).await;
-        b.open("/admin/#/contents").await;
+        b.driver.refresh().await.expect("reload as a phone");
         b.find_text("#list tbody a.row-link", "Arrival").await;
         assert_eq!(fits(&b).await, (true, true), "contents at 390 px");
         b.find("#menu-toggle").await;
+        let folded = script(&b, "return document.getElementById('filters-box').open;").await;
+        assert_eq!(folded, json!(false), "filters fold away on a phone");
         b.shot("contents-390").await;
         viewport(&b, 1366, 768, false).await;
 
