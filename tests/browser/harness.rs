@@ -87,10 +87,23 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = Browser>,
 {
+    with_browser_and(test, |_| {}, scenario).await;
+}
+
+/// [`with_browser`] with the app's settings changed by `tweak` first.
+pub async fn with_browser_and<F, Fut>(
+    test: &'static str,
+    tweak: impl FnOnce(&mut mstream::Settings),
+    scenario: F,
+) where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = Browser>,
+{
     let _turn = ONE_AT_A_TIME.lock().await;
     let app = spawn_app_with(|s| {
         s.throttle.user_per_minute = 100_000;
         s.throttle.anon_per_minute = 100_000;
+        tweak(s);
     })
     .await;
     let (mut chromedriver, port) = chromedriver().await;
@@ -228,6 +241,24 @@ impl Browser {
         }
         self.find_text(&format!(".picker[data-field='{field}'] .chip"), label)
             .await;
+    }
+
+    /// Clicks the first `css` whose text contains `text`, finding it again
+    /// if it was re-rendered between finding and clicking (a picker's
+    /// options are, as each search answers).
+    pub async fn click_text(&self, css: &str, text: &str) {
+        for attempt in 1.. {
+            match self.find_text(css, text).await.click().await {
+                Ok(()) => break,
+                Err(e)
+                    if attempt < 20
+                        && matches!(
+                            e.as_inner(),
+                            thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                        ) => {}
+                Err(e) => panic!("click {css} {text:?}: {e}"),
+            }
+        }
     }
 
     /// Signs in through the panel's form.

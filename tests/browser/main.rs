@@ -15,4 +15,5 @@ mod helpers;
 
 mod harness;
 
+mod admin;
 mod panel;

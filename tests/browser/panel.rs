@@ -223,20 +223,14 @@ async fn an_admin_manages_users_roles_and_subscriptions() {
         b.click(&format!("{carol} a.row-link")).await;
         b.find_text("#current-plan", "No subscription.").await;
         b.fill("#assign-plan", "gol").await;
-        b.find_text(".picker[data-field='plan'] button.option", "Gold")
-            .await
-            .click()
-            .await
-            .expect("pick");
+        b.click_text(".picker[data-field='plan'] button.option", "Gold")
+            .await;
         b.click("#assign").await;
         b.find_text("#current-plan", "Current plan: Gold").await;
         b.shot("carol-subscribed").await;
         b.fill("#assign-plan", "sil").await;
-        b.find_text(".picker[data-field='plan'] button.option", "Silver")
-            .await
-            .click()
-            .await
-            .expect("pick");
+        b.click_text(".picker[data-field='plan'] button.option", "Silver")
+            .await;
         b.click("#assign").await;
         b.find_text("#current-plan", "Current plan: Silver").await;
 

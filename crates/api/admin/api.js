@@ -1,14 +1,21 @@
 // The panel's only way to the server: the JSON API under /api/ and /user/.
-// The token lives in sessionStorage (per tab, gone when the tab closes) and
-// travels in the Authorization header, never in a URL.
-
-const KEY = 'mstream.admin.token';
+// Signing in sets an HttpOnly, SameSite=Strict cookie (out of this code's
+// reach) that every tab of the panel shares; the server accepts it only on
+// requests that carry the panel's own header, X-Mstream-Panel, which only
+// same-origin code can send (docs/decisions.md, "Signed in across tabs").
+// The token the sign-in returns is never stored by the panel.
 
 export const session = {
-  get token() { return sessionStorage.getItem(KEY); },
-  set(token) { sessionStorage.setItem(KEY, token); },
-  clear() { sessionStorage.removeItem(KEY); },
+  signedIn: false,
+  set() { this.signedIn = true; },
+  clear() { this.signedIn = false; },
 };
+
+/** The retry time of the last 429, in seconds, for the panel to show. */
+export function retryAfter(error) {
+  const seconds = Number(error && error.retryAfter);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
 
 /** A non-2xx answer: `status` and the parsed body (DRF shape). */
 export class ApiError extends Error {
@@ -27,10 +34,7 @@ function describe(status, body) {
 }
 
 function headers(extra = {}) {
-  const h = { Accept: 'application/json', ...extra };
-  const token = session.token;
-  if (token) h.Authorization = `Token ${token}`;
-  return h;
+  return { Accept: 'application/json', 'X-Mstream-Panel': '1', ...extra };
 }
 
 function parse(text) {
@@ -40,7 +44,7 @@ function parse(text) {
 
 function expired(status) {
   // A revoked or expired token: forget it so the sign-in form shows.
-  if (status === 401 && session.token) {
+  if (status === 401 && session.signedIn) {
     session.clear();
     window.dispatchEvent(new CustomEvent('mstream:signed-out'));
   }
@@ -48,7 +52,7 @@ function expired(status) {
 
 /** JSON request; resolves to the parsed body (null for 204). */
 export async function request(method, path, body) {
-  const init = { method, headers: headers(), credentials: 'omit' };
+  const init = { method, headers: headers(), credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -62,7 +66,9 @@ export async function request(method, path, body) {
   const data = parse(await response.text());
   if (!response.ok) {
     expired(response.status);
-    throw new ApiError(response.status, data);
+    const error = new ApiError(response.status, data);
+    error.retryAfter = response.headers.get('Retry-After');
+    throw error;
   }
   return data;
 }

@@ -3,10 +3,38 @@
 // URL fragment: #/<resource>?<list query>, #/<resource>/new,
 // #/<resource>/<id>, #/<resource>/<id>/edit.
 
-import { api, ApiError, path, session, upload } from './api.js';
+import { api, ApiError, path, retryAfter, session, upload } from './api.js';
 import { display, h, help, humanize, input, labelOf, picker, schema, title } from './widgets.js';
 
 const root = document.getElementById('app');
+
+/** Each list's columns, in one place (Django admin's `list_display`): the
+ *  fields a row shows, one line each (the rest is in the detail and on
+ *  hover). A resource not listed here shows its fields as declared. */
+const LIST_DISPLAY = {
+  genre: ['name', 'content', 'created'],
+  parcontag: ['name', 'created'],
+  contype: ['type', 'created'],
+  artists: ['name', 'about', 'created'],
+  contents: ['name', 'type', 'genre', 'rating', 'reviews_count', 'created'],
+  conmediafile: ['name', 'content', 'mime_type', 'size', 'created'],
+  artconrelation: ['artist', 'content', 'relation', 'created'],
+  reviews: ['title', 'content', 'rating', 'created'],
+  submodels: ['name', 'created'],
+  submap: ['user', 'plan', 'created'],
+  users: ['username', 'email', 'is_admin', 'created'],
+};
+
+/** The index's groups (Django admin's apps). */
+const GROUPS = [
+  ['Catalog', ['contents', 'contype', 'genre', 'parcontag', 'reviews']],
+  ['People', ['artists', 'artconrelation']],
+  ['Media', ['conmediafile']],
+  ['Accounts & plans', ['users', 'submodels', 'submap']],
+];
+
+/** Resources whose delete has a preview (`/api/<name>/<id>/delete-preview/`). */
+const previewable = (name) => name !== 'reviews' && name !== 'users';
 let me = null;
 let flash = null; // a message shown once on the next page
 
@@ -26,9 +54,11 @@ async function start() {
 }
 
 async function whoami() {
-  if (me || !session.token) return me;
+  if (me) return me;
   try {
+    // Signed in already when another tab signed in (the panel cookie).
     me = await api.get('/user/me/');
+    session.set();
   } catch (e) {
     if (e.status === 401) session.clear();
     else throw e;
@@ -60,19 +90,33 @@ async function route() {
   if (!user.is_admin) return notAdminView(user);
   const { parts, query } = parseHash();
   const resource = schema.get(parts[0]);
-  if (!resource) return go(`#/${schema.keys().next().value}`);
-  const main = h('main', { id: 'main', class: 'content' }, h('p', { class: 'loading' }, 'Loading…'));
-  root.replaceChildren(shell(resource.name, main));
+  if (parts.length && !resource) return go('#/');
+  const main = h('main', { id: 'main', class: 'content', tabindex: '-1' }, h('p', { class: 'loading' }, 'Loading…'));
+  root.replaceChildren(shell(resource ? resource.name : '', main));
   try {
     let view;
-    if (parts.length === 1) view = await listView(resource, query);
+    if (!resource) view = await indexView();
+    else if (parts.length === 1) view = await listView(resource, query);
     else if (parts[1] === 'new' && resource.create) view = await formView(resource, null);
     else if (parts[2] === 'edit') view = await formView(resource, parts[1]);
+    else if (parts[2] === 'history') view = await historyView(resource, parts[1]);
     else view = await detailView(resource, parts[1]);
     main.replaceChildren(...[flashBox(), view].flat().filter(Boolean));
   } catch (e) {
-    main.replaceChildren(h('div', { class: 'banner error', role: 'alert' }, e.message));
+    main.replaceChildren(failure(e));
   }
+}
+
+/** An error inside the normal frame; a 429 says when to try again. */
+function failure(e) {
+  if (e.status === 429) {
+    const wait = retryAfter(e);
+    return h('div', { class: 'banner error', role: 'alert', id: 'throttled' },
+      h('p', {}, `The server is asking the panel to slow down (too many requests). `,
+        wait ? `Try again in ${wait} second${wait === 1 ? '' : 's'}.` : 'Try again in a moment.'),
+      h('button', { type: 'button', onclick: () => route() }, 'Try again'));
+  }
+  return h('div', { class: 'banner error', role: 'alert' }, e.message);
 }
 
 function flashBox() {
@@ -93,14 +137,110 @@ async function signOut() {
 // ---------------------------------------------------------------- frame
 
 function shell(active, main) {
-  const nav = h('nav', { class: 'sidebar', 'aria-label': 'Resources' },
-    h('ul', {}, [...schema.values()].map((r) => h('li', {},
-      h('a', { href: `#/${r.name}`, class: r.name === active ? 'active' : '', 'data-resource': r.name }, title(r))))));
+  const nav = h('nav', { class: 'sidebar', id: 'sidebar', 'aria-label': 'Resources' },
+    h('ul', {},
+      h('li', {}, h('a', { href: '#/', class: active === '' ? 'active' : '', id: 'nav-index' }, 'Home')),
+      [...schema.values()].map((r) => h('li', {},
+        h('a', { href: `#/${r.name}`, class: r.name === active ? 'active' : '', 'data-resource': r.name }, title(r))))));
+  // The skip link moves focus without touching the hash (the hash is the route).
+  const skip = h('a', {
+    class: 'skip-link', id: 'skip-link', href: '#main',
+    onclick: (e) => { e.preventDefault(); main.focus(); },
+  }, 'Skip to content');
+  const layout = h('div', { class: 'layout' });
+  const menu = h('button', {
+    type: 'button', id: 'menu-toggle', class: 'link menu-toggle', 'aria-controls': 'sidebar', 'aria-expanded': 'false',
+    onclick: () => {
+      const open = layout.classList.toggle('nav-open');
+      menu.setAttribute('aria-expanded', String(open));
+    },
+  }, 'Menu');
   const top = h('header', { class: 'topbar' },
+    menu,
     h('a', { class: 'brand', href: '#/' }, 'mstream ', h('span', {}, 'admin')),
-    h('span', { class: 'who' }, 'Signed in as ', h('strong', { id: 'whoami' }, me.username)),
+    h('span', { class: 'who' }, h('span', { class: 'who-label' }, 'Signed in as '), h('strong', { id: 'whoami' }, me.username)),
     h('button', { type: 'button', id: 'sign-out', class: 'link', onclick: signOut }, 'Sign out'));
-  return h('div', { class: 'layout' }, top, nav, main);
+  layout.append(top, nav, main);
+  return h('div', {}, skip, layout);
+}
+
+// ---------------------------------------------------------------- index
+
+async function indexView() {
+  const known = GROUPS.map(([name, members]) => [name, members.filter((m) => schema.has(m))]);
+  const counts = new Map();
+  await Promise.all(known.flatMap(([, members]) => members).map(async (name) => {
+    try { counts.set(name, (await api.get(`${path(name)}?page_size=1`)).count); } catch { counts.set(name, null); }
+  }));
+  let recent;
+  try {
+    recent = (await api.get('/api/history/?page_size=10')).results;
+  } catch (e) {
+    recent = e;
+  }
+  const groups = known.filter(([, members]) => members.length).map(([name, members]) =>
+    h('section', { class: 'card group', 'data-group': name },
+      h('h2', {}, name),
+      h('table', { class: 'index' }, h('tbody', {}, members.map((m) => {
+        const r = schema.get(m);
+        return h('tr', { 'data-resource': m },
+          h('th', {}, h('a', { href: `#/${m}` }, title(r))),
+          h('td', { class: 'count', 'data-count': m }, counts.get(m) ?? '—'),
+          h('td', { class: 'add' }, r.create ? h('a', { class: 'button small', href: `#/${m}/new` }, '+ Add') : null));
+      })))));
+  const actions = recent instanceof Error
+    ? h('p', { class: 'error' }, recent.message)
+    : recent.length
+      ? h('ul', { class: 'recent', id: 'recent-actions' }, recent.map((entry) => h('li', { 'data-action': entry.action },
+        h('span', { class: `action ${entry.action}` }, entry.action),
+        ' ',
+        schema.has(entry.resource) && entry.action !== 'delete'
+          ? h('a', { href: `#/${entry.resource}/${entry.object}` }, entry.object_repr)
+          : h('span', {}, entry.object_repr),
+        h('span', { class: 'help' }, ` ${schema.has(entry.resource) ? schema.get(entry.resource).noun : entry.resource} · ${entry.actor_name} · ${when(entry.time)}`))))
+      : h('p', { class: 'help', id: 'recent-actions' }, 'No actions yet.');
+  return [
+    h('div', { class: 'page-head' }, h('h1', {}, 'Site administration')),
+    h('div', { class: 'index-grid' },
+      h('div', { class: 'groups' }, groups),
+      h('section', { class: 'card recent-card' }, h('h2', {}, 'Recent actions'), actions)),
+  ];
+}
+
+function when(time) {
+  const d = new Date(time);
+  return Number.isNaN(d.getTime()) ? String(time) : d.toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function describeValue(v) {
+  if (v === null || v === undefined) return '—';
+  if (Array.isArray(v)) return v.length ? v.map(describeValue).join(', ') : '—';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** One object's history, newest first (Django admin's "History"). */
+async function historyView(resource, id) {
+  const page = await api.get(`/api/history/?object=${encodeURIComponent(id)}&page_size=100`);
+  const rows = page.results.map((entry) => h('tr', { 'data-action': entry.action },
+    h('td', {}, when(entry.time)),
+    h('td', {}, entry.actor_name),
+    h('td', {}, entry.action),
+    h('td', { class: 'changes' }, Object.keys(entry.changes || {}).length
+      ? h('ul', {}, Object.entries(entry.changes).map(([field, c]) => h('li', { 'data-field': field },
+        h('strong', {}, humanize(field)), ': ',
+        h('span', { class: 'old' }, describeValue(c.old)), ' → ',
+        h('span', { class: 'new' }, describeValue(c.new)))))
+      : '—')));
+  const label = page.results.length ? page.results[0].object_repr : id;
+  return [
+    h('div', { class: 'page-head' },
+      h('h1', {}, `History: ${label}`),
+      h('a', { class: 'button', href: `#/${resource.name}/${id}` }, `‹ Back to the ${resource.noun}`)),
+    h('table', { class: 'list history', id: 'history' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Date/time'), h('th', {}, 'User'), h('th', {}, 'Action'), h('th', {}, 'Changes'))),
+      h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No history for this object.')))),
+  ];
 }
 
 function loginView(message) {
@@ -119,8 +259,8 @@ function loginView(message) {
     button.disabled = true;
     errors.textContent = '';
     try {
-      const { token } = await api.post('/user/login/', { username: username.value, password: password.value });
-      session.set(token);
+      await api.post('/user/login/', { username: username.value, password: password.value });
+      session.set();
       me = null;
       await route();
     } catch (err) {
@@ -147,6 +287,9 @@ function notAdminView(user) {
 /** The table's columns: every readable field except the id, `updated`, and
  *  derived names already shown in their reference's column. */
 function columns(resource) {
+  const chosen = (LIST_DISPLAY[resource.name] || [])
+    .map((name) => resource.fields.find((f) => f.name === name)).filter(Boolean);
+  if (chosen.length) return chosen;
   const shown = new Set(resource.fields.filter((f) => f.names).map((f) => f.names));
   return resource.fields.filter((f) => f.kind !== 'id' && f.name !== 'updated' && !shown.has(f.name));
 }
@@ -165,6 +308,20 @@ function filterControls(resource, query) {
       const p = picker({ ...f, kind: 'ref' }, { id: `filter-${f.name}` });
       if (query.get(f.name)) p.set(query.get(f.name));
       controls.push({ label: humanize(f.name), el: p.el, apply: (q) => setOrDelete(q, f.name, p.value() || '') });
+    } else if (f.range && f.kind === 'timestamp') {
+      // Date range (Django admin's date hierarchy, simplified): whole days
+      // in UTC, `to` included (sent as `__lt` the next day).
+      const day = 86400000;
+      const shift = (date, by) => (date ? new Date(Date.parse(`${date}T00:00:00Z`) + by).toISOString().slice(0, 10) : '');
+      const from = h('input', { type: 'date', id: `filter-${f.name}-from`, 'aria-label': `${humanize(f.name)} from` });
+      const to = h('input', { type: 'date', id: `filter-${f.name}-to`, 'aria-label': `${humanize(f.name)} to` });
+      from.value = (query.get(`${f.name}__gte`) || '').slice(0, 10);
+      to.value = shift((query.get(`${f.name}__lt`) || '').slice(0, 10), -day);
+      controls.push({
+        label: humanize(f.name),
+        el: h('span', { class: 'range' }, from, '–', to),
+        apply: (q) => { setOrDelete(q, `${f.name}__gte`, from.value); setOrDelete(q, `${f.name}__lt`, shift(to.value, day)); },
+      });
     } else if (f.range && (f.kind === 'int' || f.kind === 'float')) {
       const min = h('input', { type: 'number', step: 'any', placeholder: 'min', id: `filter-${f.name}-min`, class: 'narrow' });
       const max = h('input', { type: 'number', step: 'any', placeholder: 'max', id: `filter-${f.name}-max`, class: 'narrow' });
@@ -211,8 +368,13 @@ async function listView(resource, query) {
       searchable ? search : h('span', { class: 'grow' }),
       h('button', { type: 'submit', id: 'apply' }, searchable ? 'Search' : 'Filter'),
       clear),
-    filters.length ? h('div', { class: 'filters' },
-      filters.map((c) => h('label', { class: 'filter' }, h('span', {}, c.label), c.el))) : null);
+    // On a phone the filters fold away unless one is in use.
+    filters.length ? h('details', {
+      class: 'filters-box', id: 'filters-box',
+      open: window.matchMedia('(min-width: 761px)').matches
+        || [...query.keys()].some((k) => !['search', 'ordering', 'page', 'page_size'].includes(k)),
+    }, h('summary', {}, 'Filters'), h('div', { class: 'filters' },
+      filters.map((c) => h('label', { class: 'filter' }, h('span', {}, c.label), c.el)))) : null);
 
   // table
   const headCell = (f) => {
@@ -225,12 +387,24 @@ async function listView(resource, query) {
       h('a', { href: listHash(q), class: `sort ${dir || ''}`, 'data-order': f.name }, humanize(f.name),
         h('span', { class: 'arrow' }, dir === 'asc' ? '▲' : dir === 'desc' ? '▼' : '↕')));
   };
+  const selected = new Set();
+  const bulkButton = h('button', { type: 'button', class: 'small danger', id: 'bulk-delete', disabled: true }, 'Delete selected');
+  const syncBulk = () => {
+    bulkButton.disabled = selected.size === 0;
+    bulkButton.textContent = selected.size ? `Delete selected (${selected.size})` : 'Delete selected';
+  };
   const rows = page.results.map((r) => {
     const cells = cols.map((f, i) => {
       const text = display(f, r);
-      if (i === 0) return h('td', {}, h('a', { href: `#/${resource.name}/${r.id}`, class: 'row-link' }, text));
-      return h('td', { title: display(f, r, true), class: `k-${f.kind}` }, text);
+      const attrs = { title: display(f, r, true), class: `cell k-${f.kind}`, 'data-label': humanize(f.name) };
+      if (i === 0) return h('td', attrs, h('a', { href: `#/${resource.name}/${r.id}`, class: 'row-link' }, text));
+      return h('td', attrs, text);
     });
+    const box = h('input', {
+      type: 'checkbox', class: 'select-row', 'aria-label': `Select ${labelOf(resource.name, r)}`,
+      onchange: (e) => { if (e.target.checked) selected.add(r); else selected.delete(r); syncBulk(); },
+    });
+    if (resource.delete) cells.unshift(h('td', { class: 'select' }, box));
     const actions = h('td', { class: 'row-actions' },
       resource.name === 'users' ? adminToggle(r) : null,
       h('a', { class: 'button small', href: `#/${resource.name}/${r.id}/edit`, 'data-action': 'edit' }, 'Edit'),
@@ -240,29 +414,51 @@ async function listView(resource, query) {
       }, 'Delete') : null);
     return h('tr', { 'data-id': r.id }, cells, actions);
   });
-  const table = h('table', { class: 'list', id: 'list' },
-    h('thead', {}, h('tr', {}, cols.map(headCell), h('th', { class: 'row-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: String(cols.length + 1), class: 'empty' }, `No ${title(resource).toLowerCase()} found.`))));
+  const selectAll = h('input', {
+    type: 'checkbox', id: 'select-all', 'aria-label': 'Select every row of this page',
+    onchange: (e) => {
+      for (const box of table.querySelectorAll('input.select-row')) {
+        if (box.checked !== e.target.checked) box.click();
+      }
+    },
+  });
+  const table = h('table', { class: 'list', id: 'list', 'data-resource': resource.name },
+    h('colgroup', {}, resource.delete ? h('col', { class: 'c-select' }) : null, cols.map((f) => h('col', { class: `c-${f.kind}` })), h('col', { class: 'c-actions' })),
+    h('thead', {}, h('tr', {}, resource.delete ? h('th', { class: 'select' }, selectAll) : null, cols.map(headCell), h('th', { class: 'row-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: String(cols.length + (resource.delete ? 2 : 1)), class: 'empty' }, `No ${title(resource).toLowerCase()} found.`))));
+  bulkButton.addEventListener('click', () => removeMany(resource, [...selected], () => go(listHash(query))));
+  const bulkBar = resource.delete ? h('div', { class: 'bulk-bar' }, bulkButton) : null;
 
   // pagination
-  const current = Number(query.get('page') || 1);
-  const pageLink = (n, label, rel, enabled) => {
+  const size = Math.max(1, Number(query.get('page_size')) || 20);
+  const last = Math.max(1, Math.ceil(page.count / size));
+  const current = query.get('page') === 'last' ? last : Number(query.get('page') || 1);
+  const pageLink = (n, label, rel, enabled, extra = {}) => {
     const q = new URLSearchParams(query);
     if (n > 1) q.set('page', String(n)); else q.delete('page');
-    return enabled ? h('a', { class: 'button small', href: listHash(q), rel }, label) : h('span', { class: 'button small disabled' }, label);
+    return enabled ? h('a', { class: 'button small', href: listHash(q), rel, ...extra }, label) : h('span', { class: 'button small disabled', ...extra }, label);
   };
-  const first = page.count === 0 ? 0 : (current - 1) * (page.results.length ? Number(query.get('page_size') || 20) : 0) + 1;
-  const pager = h('div', { class: 'pager', id: 'pager' },
+  const numbers = [];
+  for (let n = Math.max(1, current - 2); n <= Math.min(last, current + 2); n += 1) {
+    numbers.push(n === current
+      ? h('span', { class: 'button small current', 'aria-current': 'page', 'data-page': String(n) }, String(n))
+      : pageLink(n, String(n), undefined, true, { 'data-page': String(n) }));
+  }
+  const first = page.count === 0 ? 0 : (current - 1) * size + 1;
+  const pager = h('nav', { class: 'pager', id: 'pager', 'aria-label': 'Pages' },
     h('span', { id: 'count' }, page.count === 0 ? 'Nothing to show' : `${first}–${first + page.results.length - 1} of ${page.count}`),
+    pageLink(1, '« First', 'first', current > 1, { id: 'page-first' }),
     pageLink(current - 1, '‹ Previous', 'prev', !!page.previous),
-    pageLink(current + 1, 'Next ›', 'next', !!page.next));
+    numbers,
+    pageLink(current + 1, 'Next ›', 'next', !!page.next),
+    pageLink(last, 'Last »', 'last', current < last, { id: 'page-last' }));
 
   return [
     h('div', { class: 'page-head' },
       h('h1', {}, title(resource)),
       h('code', { class: 'api-path' }, path(resource.name)),
       resource.create ? h('a', { class: 'button primary', id: 'new', href: `#/${resource.name}/new` }, `New ${resource.noun}`) : null),
-    toolbar, h('div', { class: 'table-wrap' }, table), pager,
+    toolbar, bulkBar, h('div', { class: 'table-wrap' }, table), pager,
   ];
 }
 
@@ -292,19 +488,75 @@ function alertBanner(text) {
   main.prepend(h('div', { class: 'banner error', role: 'alert' }, text));
 }
 
-/** Asks, then deletes; `after()` runs on success. */
-async function remove(resource, record, after) {
+/** What deleting `records` removes, summed per resource (from each one's
+ *  delete preview): `[{resource, count, names}]`. */
+async function previewOf(resource, records) {
+  const total = new Map();
+  for (const record of records) {
+    const deletes = previewable(resource.name)
+      ? (await api.get(`${path(resource.name, record.id)}delete-preview/`)).deletes
+      : [{ resource: resource.name, count: 1, names: [labelOf(resource.name, record)] }];
+    for (const d of deletes) {
+      const sum = total.get(d.resource) || { resource: d.resource, count: 0, names: [] };
+      sum.count += d.count;
+      sum.names = sum.names.concat(d.names).slice(0, 5);
+      total.set(d.resource, sum);
+    }
+  }
+  return [...total.values()];
+}
+
+/** Shows the confirmation with what goes; resolves to whether to go on. */
+async function confirmDelete(heading, intro, summary) {
   const dialog = document.getElementById('confirm');
-  document.getElementById('confirm-title').textContent = `Delete this ${resource.noun}?`;
-  document.getElementById('confirm-text').textContent =
-    `“${labelOf(resource.name, record)}” will be deleted, with everything that depends on it. This cannot be undone.`;
+  document.getElementById('confirm-title').textContent = heading;
+  const text = document.getElementById('confirm-text');
+  const items = summary.map((d) => {
+    const r = schema.get(d.resource);
+    const name = r ? title(r) : humanize(d.resource);
+    const more = d.count > d.names.length ? `, and ${d.count - d.names.length} more` : '';
+    return h('li', { 'data-resource': d.resource }, h('strong', {}, `${name}: ${d.count}`), ` (${d.names.join(', ')}${more})`);
+  });
+  text.replaceChildren(h('p', {}, intro), h('ul', { id: 'confirm-summary' }, items), h('p', {}, 'This cannot be undone.'));
   dialog.returnValue = '';
   dialog.showModal();
   await new Promise((resolve) => dialog.addEventListener('close', resolve, { once: true }));
-  if (dialog.returnValue !== 'ok') return;
+  return dialog.returnValue === 'ok';
+}
+
+/** Asks (showing what the delete removes), then deletes; `after()` runs on success. */
+async function remove(resource, record, after) {
   try {
+    const summary = await previewOf(resource, [record]);
+    const ok = await confirmDelete(`Delete this ${resource.noun}?`,
+      `Deleting “${labelOf(resource.name, record)}” removes all of the following:`, summary);
+    if (!ok) return;
     await api.del(path(resource.name, record.id));
     flash = `Deleted ${resource.noun} “${labelOf(resource.name, record)}”.`;
+    after();
+  } catch (e) {
+    alertBanner(e.message);
+  }
+}
+
+/** Bulk delete (Django admin's "Delete selected"): one confirmation for all. */
+async function removeMany(resource, records, after) {
+  if (!records.length) return;
+  try {
+    const summary = await previewOf(resource, records);
+    const ok = await confirmDelete(`Delete ${records.length} ${records.length === 1 ? resource.noun : title(resource).toLowerCase()}?`,
+      'Deleting the selected entries removes all of the following:', summary);
+    if (!ok) return;
+    let done = 0;
+    for (const record of records) {
+      try {
+        await api.del(path(resource.name, record.id));
+        done += 1;
+      } catch (e) {
+        if (e.status !== 404) throw e; // gone with an earlier one's cascade
+      }
+    }
+    flash = `Deleted ${done} ${done === 1 ? resource.noun : title(resource).toLowerCase()}.`;
     after();
   } catch (e) {
     alertBanner(e.message);
@@ -326,6 +578,7 @@ async function detailView(resource, id) {
       h('h1', {}, `${humanize(resource.noun)}: `, h('span', { id: 'record-label' }, labelOf(resource.name, record))),
       h('a', { class: 'button', href: `#/${resource.name}` }, '‹ Back to list'),
       h('a', { class: 'button primary', id: 'edit', href: `#/${resource.name}/${record.id}/edit` }, 'Edit'),
+      h('a', { class: 'button', id: 'history-link', href: `#/${resource.name}/${record.id}/history` }, 'History'),
       resource.delete ? h('button', {
         type: 'button', class: 'danger', id: 'delete',
         onclick: () => remove(resource, record, () => go(`#/${resource.name}`)),
@@ -397,7 +650,7 @@ async function formView(resource, id) {
     const inputId = `f-${f.name}`;
     const w = input(f, inputId);
     inputs.set(f.name, w);
-    if (record) w.set(record[f.name]);
+    if (record) w.set(record[f.name], f.names ? record[f.names] : undefined);
     const required = f.write === 'required' || (creating && f.write === 'required_on_create');
     return h('div', { class: `field k-${f.kind}`, 'data-field': f.name },
       h('label', { for: inputId }, humanize(f.name), required ? h('span', { class: 'req', title: 'required' }, ' *') : null),
@@ -409,14 +662,18 @@ async function formView(resource, id) {
   const bar = h('progress', { id: 'upload-progress', max: '100', value: '0', hidden: true });
   const barText = h('span', { id: 'upload-text', class: 'help' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'save' }, creating ? `Create ${resource.noun}` : 'Save changes');
+  const another = resource.create
+    ? h('button', { type: 'submit', id: 'save-add-another', 'data-next': 'another' }, 'Save and add another') : null;
+  const keepEditing = h('button', { type: 'submit', id: 'save-continue', 'data-next': 'continue' }, 'Save and continue editing');
   const cancel = h('a', { class: 'button', href: creating ? `#/${resource.name}` : `#/${resource.name}/${id}` }, 'Cancel');
 
   const form = h('form', { class: 'card edit', id: 'edit-form', novalidate: true }, topErrors, rows,
     multipart ? h('div', { class: 'progress' }, bar, barText) : null,
-    h('div', { class: 'form-actions' }, submit, cancel));
+    h('div', { class: 'form-actions' }, submit, another, keepEditing, cancel));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    const next = (e.submitter && e.submitter.dataset.next) || 'detail';
     clearErrors(form, topErrors);
     const values = {};
     for (const f of writable) {
@@ -451,7 +708,15 @@ async function formView(resource, id) {
         saved = creating ? await api.post(target, values) : await api.patch(target, values);
       }
       flash = `${humanize(resource.noun)} “${labelOf(resource.name, saved)}” ${creating ? 'created' : 'saved'}.`;
-      go(`#/${resource.name}/${saved.id}`);
+      if (next === 'another') {
+        flash += ` You may add another ${resource.noun} below.`;
+        go(`#/${resource.name}/new`);
+      } else if (next === 'continue') {
+        flash += ' You may edit it again below.';
+        go(`#/${resource.name}/${saved.id}/edit`);
+      } else {
+        go(`#/${resource.name}/${saved.id}`);
+      }
     } catch (err) {
       showErrors(form, topErrors, err);
       submit.disabled = false;
@@ -462,7 +727,8 @@ async function formView(resource, id) {
 
   return [
     h('div', { class: 'page-head' },
-      h('h1', {}, creating ? `New ${resource.noun}` : `Edit ${resource.noun}: ${labelOf(resource.name, record)}`)),
+      h('h1', {}, creating ? `New ${resource.noun}` : `Edit ${resource.noun}: ${labelOf(resource.name, record)}`),
+      creating ? null : h('a', { class: 'button', id: 'history-link', href: `#/${resource.name}/${id}/history` }, 'History')),
     form,
   ];
 }

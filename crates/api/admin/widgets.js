@@ -101,21 +101,42 @@ export function picker(field, { id, onChange } = {}) {
   const target = schema.get(field.to);
   let chosen = []; // [{id, label}]
   const chips = h('span', { class: 'chips' });
-  const options = h('ul', { class: 'options', role: 'listbox', hidden: true });
+  const listId = `${id || field.name}-options`;
+  const options = h('ul', { class: 'options', role: 'listbox', hidden: true, id: listId });
+  // One Tab stop per picker: the input. Arrow keys move through the
+  // options, Enter chooses, Escape closes, Backspace in an empty input
+  // removes the last choice.
   const input = h('input', {
     type: 'search',
     id,
+    role: 'combobox',
     autocomplete: 'off',
     placeholder: 'Type to search…',
+    'aria-autocomplete': 'list',
+    'aria-expanded': 'false',
+    'aria-controls': listId,
     'aria-label': `Search ${target ? title(target).toLowerCase() : field.to}`,
   });
+  let active = -1;
+  const optionButtons = () => [...options.querySelectorAll('button.option')];
+  const highlight = (i) => {
+    const all = optionButtons();
+    if (!all.length) return;
+    active = (i + all.length) % all.length;
+    all.forEach((b, k) => {
+      b.classList.toggle('active', k === active);
+      b.parentElement.setAttribute('aria-selected', String(k === active));
+    });
+    input.setAttribute('aria-activedescendant', all[active].parentElement.id);
+    all[active].scrollIntoView({ block: 'nearest' });
+  };
   const el = h('div', { class: 'picker', 'data-field': field.name }, chips, input, options);
 
   const render = () => {
     chips.replaceChildren(...chosen.map((c) => h('span', { class: 'chip', 'data-id': c.id },
       c.label,
       h('button', {
-        type: 'button', class: 'chip-remove', title: 'Remove', 'aria-label': `Remove ${c.label}`,
+        type: 'button', class: 'chip-remove', title: 'Remove', 'aria-label': `Remove ${c.label}`, tabindex: '-1',
         onclick: () => { chosen = chosen.filter((x) => x.id !== c.id); render(); changed(); },
       }, '×'))));
   };
@@ -138,6 +159,9 @@ export function picker(field, { id, onChange } = {}) {
     clearTimeout(timer);
     seq += 1;
     options.hidden = true;
+    active = -1;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
   };
   const search = async () => {
     const mine = ++seq;
@@ -154,19 +178,35 @@ export function picker(field, { id, onChange } = {}) {
       return;
     }
     if (mine !== seq) return;
-    const rows = page.results.map((r) => h('li', { role: 'option' },
-      h('button', { type: 'button', class: 'option', 'data-id': r.id, onclick: () => choose(r) }, labelOf(field.to, r))));
+    const rows = page.results.map((r, i) => h('li', { role: 'option', id: `${listId}-${i}`, 'aria-selected': 'false' },
+      h('button', {
+        type: 'button', class: 'option', 'data-id': r.id, tabindex: '-1',
+        onmousedown: (e) => e.preventDefault(), onclick: () => choose(r),
+      }, labelOf(field.to, r))));
     options.replaceChildren(...(rows.length ? rows : [h('li', { class: 'empty' }, 'Nothing found')]));
     options.hidden = false;
+    active = -1;
+    input.setAttribute('aria-expanded', 'true');
   };
   input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(search, 200); });
   input.addEventListener('focus', search);
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') close();
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      if (options.hidden) { search(); return; }
+      highlight(active + (e.key === 'ArrowDown' ? 1 : -1));
+    }
     if (e.key === 'Enter') {
       e.preventDefault();
-      const first = options.querySelector('button.option');
-      if (first && !options.hidden) first.click();
+      const all = optionButtons();
+      const pick = all[active >= 0 ? active : 0];
+      if (pick && !options.hidden) pick.click();
+    }
+    if (e.key === 'Backspace' && input.value === '' && chosen.length) {
+      chosen = chosen.slice(0, -1);
+      render();
+      changed();
     }
   });
   el.addEventListener('focusout', (e) => {
@@ -177,9 +217,16 @@ export function picker(field, { id, onChange } = {}) {
     el,
     input,
     value: () => (many ? chosen.map((c) => c.id) : (chosen[0] ? chosen[0].id : null)),
-    async set(ids) {
+    /** Chooses `ids`; `names` — the names the record already carries
+     *  (e.g. `genre_name` beside `genre`) — spare a request per id. */
+    async set(ids, names) {
       const list = (Array.isArray(ids) ? ids : [ids]).filter(Boolean);
-      chosen = await Promise.all(list.map(async (x) => ({ id: x, label: await fetchLabel(field.to, x) })));
+      const known = names === undefined || names === null ? [] : [].concat(names);
+      if (known.length === list.length) {
+        chosen = list.map((x, i) => ({ id: x, label: String(known[i]) }));
+      } else {
+        chosen = await Promise.all(list.map(async (x) => ({ id: x, label: await fetchLabel(field.to, x) })));
+      }
       render();
     },
   };
@@ -216,7 +263,7 @@ export function input(field, inputId) {
     case 'ref':
     case 'refs': {
       const p = picker(field, { id: inputId });
-      return { el: p.el, value: () => { const v = p.value(); return v === null ? undefined : v; }, set: (v) => p.set(v) };
+      return { el: p.el, value: () => { const v = p.value(); return v === null ? undefined : v; }, set: (v, names) => p.set(v, names) };
     }
     case 'file': {
       const el = h('input', { id: inputId, name: field.name, type: 'file', accept: 'video/*,audio/*,image/*' });

@@ -18,6 +18,7 @@ pub mod conn;
 pub mod engine;
 pub mod error;
 pub mod generation;
+pub mod history;
 pub mod media;
 pub mod migrate;
 pub mod progress;

@@ -16,6 +16,7 @@ use mstream_kernel::{
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use crate::audit;
 use crate::ctx::Ctx;
 use crate::error::{query_error, unique_to_field, ServiceError, ServiceResult};
 use crate::policy::require_admin;
@@ -96,6 +97,40 @@ impl From<Record> for Fetched {
         Self {
             record: Arc::new(record),
             rendering: Rendering::default(),
+        }
+    }
+}
+
+/// What deleting an entity would remove (see [`CatalogService::delete_preview`]).
+#[derive(Debug, Clone)]
+pub struct DeletePreview {
+    /// The entity's resource.
+    pub resource: &'static str,
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What goes: the entity first, then each resource it cascades to.
+    pub deletes: Vec<Removed>,
+}
+
+/// What a delete removes of one resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Removed {
+    /// The resource's name as in its path.
+    pub resource: &'static str,
+    /// How many of its entities go.
+    pub count: u64,
+    /// The first few names, in creation order.
+    pub names: Vec<String>,
+}
+
+impl From<cascade::Removed> for Removed {
+    fn from(r: cascade::Removed) -> Self {
+        Self {
+            resource: r.resource,
+            count: r.count,
+            names: r.names,
         }
     }
 }
@@ -181,7 +216,7 @@ impl CatalogService {
         resource: CatalogResource,
         body: &Json,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = resource.0;
         let set = parse_body(repo, body, Mode::Create)?;
         self.ctx
@@ -191,7 +226,9 @@ impl CatalogService {
                     let id = Uuid::new_v4();
                     repo.insert(conn, id, Timestamp::now(), &set)
                         .map_err(|e| unique(e, repo))?;
-                    Ok(repo.get(conn, id)?)
+                    let record = repo.get(conn, id)?;
+                    audit::note(conn, &user, repo.resource().name, id, None, Some(&record))?;
+                    Ok(record)
                 });
                 recheck_references(conn, repo, &set, written)
             })
@@ -207,18 +244,63 @@ impl CatalogService {
         body: &Json,
         mode: Mode,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = resource.0;
         let set = parse_body(repo, body, mode)?;
         self.ctx
             .run(move |conn| {
                 let written = tx::write(conn, |conn| {
+                    let before = repo.get(conn, id)?;
                     check_references(conn, repo, &set)?;
                     repo.update(conn, id, Timestamp::now(), &set)
                         .map_err(|e| unique(e, repo))?;
-                    Ok(repo.get(conn, id)?)
+                    let record = repo.get(conn, id)?;
+                    audit::note(
+                        conn,
+                        &user,
+                        repo.resource().name,
+                        id,
+                        Some(&before),
+                        Some(&record),
+                    )?;
+                    Ok(record)
                 });
                 recheck_references(conn, repo, &set, written)
+            })
+            .await
+    }
+
+    /// What deleting an entity would remove: the entity itself, then each
+    /// resource its delete cascades to, with counts and the first names.
+    pub async fn delete_preview(
+        &self,
+        actor: &Actor,
+        resource: CatalogResource,
+        id: Uuid,
+    ) -> ServiceResult<DeletePreview> {
+        require_admin(actor)?;
+        let repo = resource.0;
+        self.ctx
+            .run(move |conn| {
+                let record = repo.get(conn, id)?;
+                let name = audit::repr(&record, id);
+                let own = repo.resource().name;
+                let mut deletes = vec![Removed {
+                    resource: own,
+                    count: 1,
+                    names: vec![name.clone()],
+                }];
+                deletes.extend(
+                    cascade::delete_preview(conn, own, id)?
+                        .into_iter()
+                        .map(Removed::from),
+                );
+                Ok(DeletePreview {
+                    resource: own,
+                    id,
+                    name,
+                    deletes,
+                })
             })
             .await
     }
@@ -231,14 +313,16 @@ impl CatalogService {
         resource: CatalogResource,
         id: Uuid,
     ) -> ServiceResult<()> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = resource.0;
         let files = self
             .ctx
             .run(move |conn| {
                 tx::write(conn, |conn| {
+                    let before = repo.get(conn, id)?;
                     let files = cascade::media_files_doomed_by(conn, repo.resource().name, id)?;
                     repo.delete(conn, id)?;
+                    audit::note(conn, &user, repo.resource().name, id, Some(&before), None)?;
                     Ok(files)
                 })
             })

@@ -7,12 +7,14 @@
 //! same transaction as every review change, cascades, token handling.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod config;
 pub mod ctx;
 pub mod error;
 pub mod freshness;
 pub mod hasher;
+pub mod history;
 pub mod media;
 pub mod open_files;
 pub mod password;
@@ -43,6 +45,8 @@ pub struct Services {
     pub catalog: CatalogService,
     /// Reviews and ratings.
     pub reviews: ReviewService,
+    /// The admin history of catalog writes.
+    pub history: history::HistoryService,
     /// Media uploads, signed URLs, the subscribers' catalog.
     pub media: media::MediaService,
     /// Where users stopped watching.
@@ -70,6 +74,7 @@ impl Services {
             accounts: AccountService::new(ctx.clone()),
             catalog: CatalogService::new(ctx.clone()),
             reviews: ReviewService::new(ctx.clone()),
+            history: history::HistoryService::new(ctx.clone()),
             uploads: resumable::ResumableUploads::new(
                 ctx.clone(),
                 media.clone(),

@@ -16,6 +16,7 @@ use mstream_db::{tables, tx, AnyConn};
 use mstream_kernel::{Actor, FieldValue, Mode, Record, Timestamp, WriteSet};
 use serde_json::Value as Json;
 
+use crate::audit;
 use crate::catalog::{check_references, unique};
 use crate::config::MediaConfig;
 use crate::ctx::Ctx;
@@ -571,7 +572,7 @@ impl MediaService {
         fields: &Json,
         file: Option<StagedFile>,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = &tables::MEDIA_FILE;
         let set = WriteSet::parse(repo.resource(), fields, Mode::Create);
         let (set, file) = match (set, file) {
@@ -592,6 +593,7 @@ impl MediaService {
             media_repo::insert_media_file(conn, id, Timestamp::now(), &set, &facts)
                 .map_err(|e| unique(e, repo))?;
             let record = repo.get(conn, id)?;
+            audit::note(conn, &user, repo.resource().name, id, None, Some(&record))?;
             place(file, root, stored)?;
             Ok(record)
         })
@@ -608,7 +610,7 @@ impl MediaService {
         file: Option<StagedFile>,
         mode: Mode,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let user = require_admin(actor)?.clone();
         let repo = &tables::MEDIA_FILE;
         let set = WriteSet::parse(repo.resource(), fields, mode)?;
         let root = self.config.root.clone();
@@ -616,12 +618,21 @@ impl MediaService {
         let stored = file.as_ref().map(StagedFile::stored_name);
         let (record, old) = self
             .write(stored, move |conn, root, stored| {
-                let old = repo.get(conn, id)?.text("file").map(str::to_owned);
+                let before = repo.get(conn, id)?;
+                let old = before.text("file").map(str::to_owned);
                 check_references(conn, repo, &set)?;
                 let facts = file.as_ref().map(|f| f.facts(stored));
                 media_repo::update_media_file(conn, id, Timestamp::now(), &set, facts.as_ref())
                     .map_err(|e| unique(e, repo))?;
                 let record = repo.get(conn, id)?;
+                audit::note(
+                    conn,
+                    &user,
+                    repo.resource().name,
+                    id,
+                    Some(&before),
+                    Some(&record),
+                )?;
                 if let Some(file) = file {
                     place(file, root, stored)?;
                 }

@@ -29,6 +29,7 @@ use utoipa::openapi::{
 
 use crate::registry::RESOURCES;
 
+mod admin;
 mod examples;
 mod media;
 mod progress;
@@ -89,6 +90,7 @@ pub fn document() -> OpenApi {
         "user",
         "media",
         "uploads",
+        "admin",
         "api",
         "operations",
     ] {
@@ -102,10 +104,14 @@ pub fn document() -> OpenApi {
     {
         paths = paths.path(path, item);
     }
+    for (path, item) in admin::paths() {
+        paths = paths.path(path, item);
+    }
     for (name, schema) in hand_written_schemas()
         .into_iter()
         .chain(media::schemas())
         .chain(progress::schemas())
+        .chain(admin::schemas())
     {
         components = components.schema(name, schema);
     }
@@ -170,6 +176,7 @@ fn tag(name: &str) -> Tag {
         "uploads" => "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, expiration, checksum) that become media files.",
         "api" => "The API root and this document.",
         "progress" => "Where each signed-in user stopped watching, and their \"continue watching\" list.",
+        "admin" => "For admins: the history of catalog writes, and what a delete would remove.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",
         other => crate::registry::description(other),
     };

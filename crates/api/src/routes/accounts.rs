@@ -1,11 +1,13 @@
 //! `/user/…`: sign-up, sign-in, sign-out, the caller's account.
 
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::{method_not_allowed, read_body};
 use crate::body::{self, Accepts};
 use crate::caller::Caller;
+use crate::credentials::{from_panel, PANEL_COOKIE};
 use crate::error::ApiResult;
 use crate::list::query_pairs;
 use crate::AppState;
@@ -60,7 +62,11 @@ async fn login(
     let bytes = read_body(&req, payload, &state).await?;
     let body = body::parse(&req, &bytes, Accepts::JsonOrForm)?;
     let token = state.services.accounts.login(&body).await?;
-    Ok(HttpResponse::Ok().json(json!({ "token": token })))
+    let mut response = HttpResponse::Ok();
+    if from_panel(&req) {
+        response.cookie(panel_cookie(&req, token.clone()));
+    }
+    Ok(response.json(json!({ "token": token })))
 }
 
 async fn logout(
@@ -77,7 +83,13 @@ async fn logout(
         .accounts
         .logout(&caller.actor, token, all)
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut response = HttpResponse::NoContent();
+    if req.cookie(PANEL_COOKIE).is_some() {
+        let mut gone = panel_cookie(&req, String::new());
+        gone.make_removal();
+        response.cookie(gone);
+    }
+    Ok(response.finish())
 }
 
 async fn me(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
@@ -91,4 +103,19 @@ async fn delete_account(caller: Caller, state: web::Data<AppState>) -> ApiResult
         .delete_account(&caller.actor)
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The panel's sign-in cookie (docs/decisions.md, "Signed in across tabs"):
+/// out of scripts' reach, sent only on this site's own navigations and
+/// requests, for every path (the panel calls `/api/` and `/user/`), and
+/// over HTTPS only when the site is served over HTTPS. A session cookie:
+/// the token's own lifetime and revocation still rule.
+fn panel_cookie(req: &HttpRequest, token: String) -> Cookie<'static> {
+    let secure = req.connection_info().scheme() == "https";
+    Cookie::build(PANEL_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
 }

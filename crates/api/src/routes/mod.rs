@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod health;
+pub mod history;
 pub mod media;
 pub mod options;
 pub mod progress;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
     root::configure(cfg);
     media::configure(cfg);
     progress::configure(cfg);
+    history::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
     #[cfg(feature = "fault-injection")]

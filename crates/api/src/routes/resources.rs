@@ -79,6 +79,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(patch))
             .route(web::delete().to(destroy))
             .default_service(web::to(not_allowed_here(true))),
+    )
+    .service(
+        super::resource("/api/{resource}/{id}/delete-preview/")
+            .route(web::get().to(delete_preview))
+            .route(web::head().to(delete_preview))
+            .default_service(web::to(super::method_not_allowed("GET, HEAD"))),
     );
 }
 
@@ -321,4 +327,34 @@ async fn destroy(
         }
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/<resource>/<id>/delete-preview/`: what deleting the entity
+/// would remove (admins; catalog resources only).
+async fn delete_preview(
+    path: web::Path<(String, String)>,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let (name, raw_id) = path.into_inner();
+    let Endpoint::Catalog(resource) = endpoint(&name)? else {
+        return Err(ApiError::not_found());
+    };
+    let id = path_id(&raw_id)?;
+    let preview = state
+        .services
+        .catalog
+        .delete_preview(&caller.actor, resource, id)
+        .await?;
+    let deletes: Vec<Json> = preview
+        .deletes
+        .iter()
+        .map(|r| serde_json::json!({"resource": r.resource, "count": r.count, "names": r.names}))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "resource": preview.resource,
+        "id": preview.id,
+        "name": preview.name,
+        "deletes": deletes,
+    })))
 }

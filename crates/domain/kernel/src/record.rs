@@ -31,6 +31,8 @@ pub enum FieldValue {
     Records(Vec<Record>),
     /// One nested record.
     Record(Box<Record>),
+    /// Free-form JSON (the changes of a history entry).
+    Json(serde_json::Value),
 }
 
 impl FieldValue {
@@ -48,6 +50,7 @@ impl FieldValue {
                 .sum(),
             Self::Records(records) => records.iter().map(Record::approximate_size).sum(),
             Self::Record(record) => record.approximate_size(),
+            Self::Json(value) => value.to_string().len(),
             _ => 0,
         }
     }
@@ -144,6 +147,7 @@ impl serde::Serialize for FieldValue {
             FieldValue::Texts(texts) => texts.serialize(s),
             FieldValue::Records(records) => records.serialize(s),
             FieldValue::Record(record) => record.serialize(s),
+            FieldValue::Json(value) => value.serialize(s),
         }
     }
 }
