@@ -18,6 +18,7 @@ pub mod conn;
 pub mod engine;
 pub mod error;
 pub mod generation;
+pub mod jobs;
 pub mod media;
 pub mod migrate;
 pub mod reviews;

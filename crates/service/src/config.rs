@@ -20,6 +20,8 @@ pub struct ServiceConfig {
     /// How long a catalog read is reused while nothing is written (see
     /// [`crate::read_cache`]); zero reads every request afresh.
     pub read_cache_ttl: std::time::Duration,
+    /// HLS packaging.
+    pub hls: crate::hls::HlsConfig,
 }
 
 impl Default for ServiceConfig {
@@ -31,6 +33,7 @@ impl Default for ServiceConfig {
             secret_key: String::new(),
             token_cache_ttl: std::time::Duration::from_secs(1),
             read_cache_ttl: std::time::Duration::from_secs(1),
+            hls: crate::hls::HlsConfig::default(),
         }
     }
 }

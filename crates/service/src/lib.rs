@@ -13,6 +13,7 @@ pub mod ctx;
 pub mod error;
 pub mod freshness;
 pub mod hasher;
+pub mod hls;
 pub mod media;
 pub mod open_files;
 pub mod password;
@@ -43,6 +44,8 @@ pub struct Services {
     pub reviews: ReviewService,
     /// Media uploads, signed URLs, the subscribers' catalog.
     pub media: media::MediaService,
+    /// HLS packaging: this process's worker and the jobs' state.
+    pub hls: hls::HlsService,
     /// The shared context.
     pub ctx: Ctx,
 }
@@ -64,6 +67,7 @@ impl Services {
                     config.media.public,
                 ),
             ),
+            hls: hls::HlsService::new(ctx.clone(), config.hls.clone(), config.media.root.clone()),
             ctx,
         }
     }
