@@ -11,6 +11,7 @@ mod cli;
 mod client;
 mod conventions;
 mod helpers;
+mod hls;
 mod hostile;
 mod layers;
 mod logs;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod health;
+pub mod hls;
 pub mod media;
 pub mod options;
 pub mod resources;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
     accounts::configure(cfg);
     root::configure(cfg);
     media::configure(cfg);
+    hls::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
     #[cfg(feature = "fault-injection")]

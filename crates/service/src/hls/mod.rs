@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use mstream_db::jobs::{self, Job, JobState};
+use mstream_db::jobs;
 use mstream_db::media::StoredFile;
 use mstream_db::{tx, AnyConn, DbResult};
 use mstream_kernel::{Record, Timestamp};
@@ -28,6 +28,7 @@ use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 
 pub use ffmpeg::Rendition;
+pub use mstream_db::jobs::{Job, JobState};
 
 /// Folder under the media root where packaged media live.
 pub const HLS: &str = "hls";
