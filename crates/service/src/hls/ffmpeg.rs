@@ -10,41 +10,7 @@ use mstream_db::jobs::Job;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use super::{HlsConfig, HlsService, MASTER, POSTER};
-
-/// One re-encoded rendition of the ladder: `<height>:<video kbit/s>`
-/// (e.g. `720:2800`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rendition {
-    /// Lines; the width follows the aspect ratio.
-    pub height: u32,
-    /// Video bit rate in kbit/s.
-    pub video_kbps: u32,
-}
-
-impl std::str::FromStr for Rendition {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (height, kbps) = text
-            .trim()
-            .split_once(':')
-            .ok_or_else(|| format!("{text:?}: expected <height>:<kbit/s>, e.g. 720:2800"))?;
-        let height: u32 = height
-            .trim()
-            .parse()
-            .map_err(|_| format!("{text:?}: the height is no number"))?;
-        let video_kbps: u32 = kbps
-            .trim()
-            .trim_end_matches('k')
-            .parse()
-            .map_err(|_| format!("{text:?}: the bit rate is no number"))?;
-        if !(64..=4320).contains(&height) || video_kbps == 0 {
-            return Err(format!("{text:?}: height 64–4320, bit rate above 0"));
-        }
-        Ok(Self { height, video_kbps })
-    }
-}
+use super::{HlsConfig, HlsService, Rendition, MASTER, POSTER};
 
 /// Why packaging stopped.
 #[derive(Debug)]

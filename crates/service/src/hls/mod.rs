@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::ctx::Ctx;
 use crate::error::{ServiceError, ServiceResult};
 
-pub use ffmpeg::Rendition;
+pub use crate::config::{HlsConfig, Rendition};
 pub use mstream_db::jobs::{Job, JobState};
 
 /// Folder under the media root where packaged media live.
@@ -39,46 +39,6 @@ pub const POSTER: &str = "poster.jpg";
 
 /// The packaging jobs of some media files, by media file.
 pub type Packaging = HashMap<Uuid, Job>;
-
-/// Packaging settings.
-#[derive(Debug, Clone)]
-pub struct HlsConfig {
-    /// Whether this process runs a worker at all.
-    pub worker: bool,
-    /// The `ffmpeg` program.
-    pub ffmpeg: String,
-    /// The `ffprobe` program.
-    pub ffprobe: String,
-    /// How often an idle worker looks for a job.
-    pub poll_interval: Duration,
-    /// How long a claim holds without being renewed.
-    pub lease: Duration,
-    /// Attempts before a job is `failed`.
-    pub max_attempts: u32,
-    /// The wait after the first failure (doubled after each further one).
-    pub retry_base: Duration,
-    /// Re-encoded renditions; empty: stream copy when the input is
-    /// H.264/AAC, else one rendition at the source size.
-    pub ladder: Vec<Rendition>,
-    /// Target segment length in seconds.
-    pub segment_secs: u32,
-}
-
-impl Default for HlsConfig {
-    fn default() -> Self {
-        Self {
-            worker: true,
-            ffmpeg: "ffmpeg".into(),
-            ffprobe: "ffprobe".into(),
-            poll_interval: Duration::from_secs(2),
-            lease: Duration::from_secs(60),
-            max_attempts: 5,
-            retry_base: Duration::from_secs(10),
-            ladder: Vec::new(),
-            segment_secs: 4,
-        }
-    }
-}
 
 /// Whether a media type is one packaging is for.
 pub fn is_video(mime_type: &str) -> bool {
