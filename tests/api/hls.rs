@@ -228,6 +228,20 @@ async fn a_packaged_video_plays_over_one_signed_prefix() {
     assert!((duration - 4.0).abs() < 0.2, "duration {duration}");
     let master = media["hls_url"].as_str().unwrap().to_owned();
     assert!(master.ends_with("/master.m3u8"), "{master}");
+    // The typed client's model reads the same fields.
+    let entry = app
+        .get(
+            &format!("/api/catalog/{}/", content["id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    let typed: mstream_content::CatalogEntry = serde_json::from_value(entry.body).unwrap();
+    let packaging = typed.media[0].packaging.clone().unwrap();
+    assert_eq!(
+        (packaging.state.as_str(), packaging.progress),
+        ("ready", 100)
+    );
+    assert_eq!(typed.media[0].hls_url.as_deref(), Some(master.as_str()));
 
     let (status, kind, body) = status_of(&app, &master, None).await;
     assert_eq!(status, 200);
