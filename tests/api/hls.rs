@@ -103,6 +103,19 @@ async fn a_stored_video_is_queued_for_packaging_and_other_media_are_not() {
     let still = entry_media(&app, &admin, &content, image.body["id"].as_str().unwrap()).await;
     assert_eq!(still["packaging"], Json::Null, "images are not packaged");
     assert_eq!(still["hls_url"], Json::Null);
+
+    // The media file records say the same: on create, retrieve and list.
+    assert_eq!(video.body["packaging"]["state"], "queued", "{}", video.body);
+    assert_eq!(video.body["hls_url"], Json::Null);
+    let id = video.body["id"].as_str().unwrap();
+    let record = app.get(&format!("/api/conmediafile/{id}/"), &admin).await;
+    assert_eq!(record.body["packaging"]["state"], "queued");
+    assert_eq!(record.body["duration"], Json::Null);
+    let listed = app.get("/api/conmediafile/", &admin).await;
+    let results = listed.body["results"].as_array().unwrap();
+    let states: Vec<&Json> = results.iter().map(|r| &r["packaging"]).collect();
+    assert_eq!(results.len(), 2);
+    assert!(states.contains(&&Json::Null) && states.iter().any(|s| s["state"] == "queued"));
 }
 
 #[tokio::test]
@@ -141,6 +154,30 @@ async fn a_failing_job_is_retried_then_failed_with_the_reason() {
         .contains("ffprobe"));
     assert_eq!(media["hls_url"], Json::Null);
     assert!(!worker.run_once().await.unwrap(), "nothing left to do");
+}
+
+#[tokio::test]
+async fn the_packaged_output_of_a_deleted_media_file_is_swept() {
+    let (app, admin, content) = app_with(|_| {}).await;
+    let kept = upload_clip(&app, &admin, &content, "kept").await;
+    let gone = upload_clip(&app, &admin, &content, "gone").await;
+    // What a worker would have left (the packaging itself needs ffmpeg).
+    for id in [&kept, &gone] {
+        let run = app.media_root().join("hls").join(id).join("0".repeat(32));
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("master.m3u8"), "#EXTM3U\n").unwrap();
+    }
+    let r = app
+        .delete(&format!("/api/conmediafile/{gone}/"), &admin)
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(app.services.hls.sweep().await.unwrap(), 1);
+    assert_eq!(
+        runs(&app, &kept).len(),
+        1,
+        "a live media file's output stays"
+    );
+    assert!(!app.media_root().join("hls").join(&gone).exists());
 }
 
 #[tokio::test]
@@ -224,6 +261,12 @@ async fn a_packaged_video_plays_over_one_signed_prefix() {
         media["packaging"],
         json!({"state": "ready", "progress": 100, "reason": null})
     );
+    let record = app.get(&format!("/api/conmediafile/{id}/"), &admin).await;
+    assert_eq!(record.body["packaging"]["state"], "ready");
+    assert!(record.body["hls_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/master.m3u8"));
     let duration = media["duration"].as_f64().unwrap();
     assert!((duration - 4.0).abs() < 0.2, "duration {duration}");
     let master = media["hls_url"].as_str().unwrap().to_owned();

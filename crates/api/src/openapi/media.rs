@@ -136,7 +136,7 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
 }
 
 /// A media file's packaging fields (docs/hls.md) added to `media`.
-fn packaged(media: ObjectBuilder) -> ObjectBuilder {
+pub(super) fn packaged(media: ObjectBuilder) -> ObjectBuilder {
     let state = ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(["queued", "running", "ready", "failed"]));

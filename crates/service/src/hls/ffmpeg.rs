@@ -54,10 +54,14 @@ struct Probe {
     height: Option<u32>,
 }
 
-/// ffmpeg under `nice`, `-nostdin`, killed with its future.
-fn niced(program: &str) -> Command {
-    let mut command = if Path::new("/usr/bin/nice").exists() {
-        let mut c = Command::new("/usr/bin/nice");
+/// Debian's `nice` (coreutils).
+const NICE: &str = "/usr/bin/nice";
+
+/// `program` under `nice` (when `nice` is there), stdin closed, killed
+/// with its future.
+fn niced(program: &str, nice: bool) -> Command {
+    let mut command = if nice {
+        let mut c = Command::new(NICE);
         c.args(["-n", "10", program]);
         c
     } else {
@@ -67,8 +71,8 @@ fn niced(program: &str) -> Command {
     command
 }
 
-async fn probe(config: &HlsConfig, source: &Path) -> Result<Probe, Failure> {
-    let output = niced(&config.ffprobe)
+async fn probe(config: &HlsConfig, source: &Path, nice: bool) -> Result<Probe, Failure> {
+    let output = niced(&config.ffprobe, nice)
         .args([
             "-v",
             "error",
@@ -290,11 +294,15 @@ pub async fn package(
     tokio::fs::create_dir_all(temp)
         .await
         .map_err(|e| Failure::Failed(format!("cannot create {}: {e}", temp.display())))?;
-    let probe = probe(config, source).await?;
+    let nice = tokio::fs::try_exists(NICE).await.unwrap_or(false);
+    let probe = probe(config, source, nice).await?;
     let log_path = temp.join(".ffmpeg.log");
-    let log = std::fs::File::create(&log_path)
-        .map_err(|e| Failure::Failed(format!("cannot create the ffmpeg log: {e}")))?;
-    let mut child = niced(&config.ffmpeg)
+    let log = tokio::fs::File::create(&log_path)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot create the ffmpeg log: {e}")))?
+        .into_std()
+        .await;
+    let mut child = niced(&config.ffmpeg, nice)
         .current_dir(temp)
         .args(["-nostdin", "-hide_banner", "-v", "error", "-y", "-i"])
         .arg(source)
@@ -347,13 +355,17 @@ pub async fn package(
             tail(&complaints)
         )));
     }
-    if !temp.join(MASTER).is_file() {
+    if !is_file(&temp.join(MASTER)).await {
         return Err(Failure::Failed("ffmpeg wrote no master playlist".into()));
     }
-    poster(config, source, temp, probe.duration).await?;
+    poster(config, source, temp, probe.duration, nice).await?;
     Ok(Made {
         duration: probe.duration,
     })
+}
+
+async fn is_file(path: &Path) -> bool {
+    tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file())
 }
 
 /// One JPEG frame at a tenth of the way in.
@@ -362,9 +374,10 @@ async fn poster(
     source: &Path,
     temp: &Path,
     duration: Option<f64>,
+    nice: bool,
 ) -> Result<(), Failure> {
     let at = duration.map_or(0.0, |d| d / 10.0);
-    let output = niced(&config.ffmpeg)
+    let output = niced(&config.ffmpeg, nice)
         .current_dir(temp)
         .args(["-nostdin", "-hide_banner", "-v", "error", "-y", "-ss"])
         .arg(format!("{at:.3}"))
@@ -376,7 +389,7 @@ async fn poster(
         .output()
         .await
         .map_err(|e| Failure::Failed(format!("cannot run ffmpeg for the poster: {e}")))?;
-    if !output.status.success() || !temp.join(POSTER).is_file() {
+    if !output.status.success() || !is_file(&temp.join(POSTER)).await {
         return Err(Failure::Failed(format!(
             "no poster: {}",
             tail(&String::from_utf8_lossy(&output.stderr))

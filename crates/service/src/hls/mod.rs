@@ -37,6 +37,9 @@ pub const MASTER: &str = "master.m3u8";
 /// The poster of every run.
 pub const POSTER: &str = "poster.jpg";
 
+/// Idle polls between two sweeps of deleted media's output.
+const SWEEP_EVERY: u32 = 30;
+
 /// The packaging jobs of some media files, by media file.
 pub type Packaging = HashMap<Uuid, Job>;
 
@@ -186,14 +189,65 @@ impl HlsService {
             return;
         }
         tracing::info!(owner = %self.owner, "HLS packaging worker started");
+        let mut idle = 0u32;
         loop {
+            if idle.is_multiple_of(SWEEP_EVERY) {
+                if let Err(error) = self.sweep().await {
+                    tracing::warn!(%error, "HLS worker: sweeping deleted media's output failed");
+                }
+            }
             match self.run_once().await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(error) => tracing::warn!(%error, "HLS worker: claiming a job failed"),
             }
+            idle = idle.wrapping_add(1);
             tokio::time::sleep(self.config.poll_interval).await;
         }
+    }
+
+    /// Removes the output folders of media files that are gone (deleted:
+    /// their job row went with them). A folder is made only by a worker
+    /// holding a job, and the job row is written with the media file, so a
+    /// folder without a job belongs to nobody. Returns how many were
+    /// removed.
+    pub async fn sweep(&self) -> ServiceResult<usize> {
+        let dir = self.root.join(HLS);
+        let folders = self
+            .ctx
+            .compute(move || {
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    return Ok(Vec::new());
+                };
+                Ok(entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        Uuid::parse_str(&name).ok().map(|id| (id, e.path()))
+                    })
+                    .collect::<Vec<_>>())
+            })
+            .await?;
+        if folders.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Uuid> = folders.iter().map(|(id, _)| *id).collect();
+        let known = self.packaging(ids).await?;
+        let doomed: Vec<PathBuf> = folders
+            .into_iter()
+            .filter(|(id, _)| !known.contains_key(id))
+            .map(|(_, path)| path)
+            .collect();
+        let count = doomed.len();
+        self.ctx
+            .compute(move || {
+                for path in doomed {
+                    let _ = std::fs::remove_dir_all(path);
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(count)
     }
 
     /// Packages the claimed `job` and records the outcome.
