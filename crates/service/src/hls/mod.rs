@@ -25,7 +25,7 @@ use mstream_kernel::{Record, Timestamp};
 use uuid::Uuid;
 
 use crate::ctx::Ctx;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::ServiceResult;
 
 pub use crate::config::{HlsConfig, Rendition};
 pub use mstream_db::jobs::{Job, JobState};
@@ -363,15 +363,4 @@ async fn remove_other_runs(media_dir: &Path, keep: &str) {
             let _ = tokio::fs::remove_dir_all(entry.path()).await;
         }
     }
-}
-
-impl From<ServiceError> for ffmpeg::Failure {
-    fn from(error: ServiceError) -> Self {
-        ffmpeg::Failure::Failed(error.to_string())
-    }
-}
-
-/// A job's state as the API reports it.
-pub fn state_name(state: JobState) -> &'static str {
-    state.as_str()
 }
