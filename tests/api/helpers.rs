@@ -148,6 +148,9 @@ pub async fn spawn_apps_with(count: usize, tweak: impl FnOnce(&mut Settings)) ->
     settings.media.root = dir.path().join("content");
     settings.auth.bcrypt_cost = 4;
     settings.secret_key = Some("test-secret-key".into());
+    // No packaging worker in the servers: the tests of tests/api/hls.rs
+    // run workers themselves (app.services.hls), or turn this back on.
+    settings.hls.worker = false;
     // Tests make many requests from one address and one admin: generous
     // budgets unless a test sets small ones.
     settings.throttle.user_per_minute = 100_000;

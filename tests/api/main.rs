@@ -12,6 +12,7 @@ mod client;
 mod conventions;
 mod helpers;
 mod history;
+mod hls;
 mod hostile;
 mod layers;
 mod logs;

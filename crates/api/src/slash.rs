@@ -8,11 +8,13 @@ use actix_web::http::{header, Method, Uri};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse};
 
-/// Paths that take no trailing slash: probes, the scraper, media files.
+/// Paths that take no trailing slash: probes, the scraper, media files
+/// (`/content/`, `/hls/`).
 fn exempt(path: &str) -> bool {
     path.ends_with('/')
         || matches!(path, "/healthz" | "/readyz" | "/metrics")
         || path.starts_with("/content/")
+        || path.starts_with("/hls/")
         || path
             .rsplit('/')
             .next()

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod generation;
 pub mod history;
+pub mod jobs;
 pub mod media;
 pub mod migrate;
 pub mod progress;

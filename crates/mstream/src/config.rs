@@ -30,6 +30,9 @@ pub struct Settings {
     /// Request budgets.
     #[serde(default)]
     pub throttle: ThrottleSettings,
+    /// HLS packaging jobs.
+    #[serde(default)]
+    pub hls: HlsSettings,
     /// `MSTREAM_ENV` (`development` unless set).
     #[serde(skip)]
     pub environment: String,
@@ -133,6 +136,60 @@ impl Default for MediaSettings {
             public: false,
             resumable_ttl_secs: 24 * 3600,
         }
+    }
+}
+
+/// `hls.*`: the packaging worker each server runs (docs/hls.md).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct HlsSettings {
+    /// Run a packaging worker in this process.
+    pub worker: bool,
+    /// The ffmpeg program.
+    pub ffmpeg: String,
+    /// The ffprobe program.
+    pub ffprobe: String,
+    /// How often an idle worker looks for a job.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job stays claimed without news from its worker.
+    pub lease_secs: u64,
+    /// Attempts before a job is marked failed.
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt (doubled after each further one).
+    pub retry_base_secs: u64,
+    /// Re-encoded renditions, `<height>:<kbit/s>` each; empty: stream copy
+    /// of H.264/AAC input, else one rendition at the source size.
+    pub ladder: Vec<String>,
+    /// Target segment length.
+    pub segment_secs: u32,
+}
+
+impl Default for HlsSettings {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            ffmpeg: "ffmpeg".into(),
+            ffprobe: "ffprobe".into(),
+            poll_interval_ms: 2000,
+            lease_secs: 60,
+            max_attempts: 5,
+            retry_base_secs: 10,
+            ladder: Vec::new(),
+            segment_secs: 4,
+        }
+    }
+}
+
+impl HlsSettings {
+    /// The ladder, parsed.
+    pub fn renditions(&self) -> Result<Vec<mstream_service::hls::Rendition>, ConfigError> {
+        self.ladder
+            .iter()
+            .map(|r| {
+                r.parse()
+                    .map_err(|e| ConfigError(format!("hls.ladder: {e}")))
+            })
+            .collect()
     }
 }
 
@@ -252,7 +309,8 @@ impl Settings {
                     .try_parsing(true)
                     .list_separator(",")
                     .with_list_parse_key("server.trusted_proxies")
-                    .with_list_parse_key("server.allowed_hosts"),
+                    .with_list_parse_key("server.allowed_hosts")
+                    .with_list_parse_key("hls.ladder"),
             )
             .build()
             .map_err(|e| ConfigError(describe_error(e)))?;
@@ -314,6 +372,7 @@ impl Settings {
             media: MediaSettings::default(),
             auth: AuthSettings::default(),
             throttle: ThrottleSettings::default(),
+            hls: HlsSettings::default(),
             environment: "development".into(),
         }
     }
@@ -333,6 +392,12 @@ impl Settings {
             )));
         }
         mstream_api::TrustedProxies::parse(&self.server.trusted_proxies).map_err(ConfigError)?;
+        self.hls.renditions()?;
+        if self.hls.lease_secs == 0 || self.hls.max_attempts == 0 {
+            return Err(ConfigError(
+                "hls.lease_secs and hls.max_attempts must be at least 1".into(),
+            ));
+        }
         if self.database.pool_size == 0 {
             return Err(ConfigError("database.pool_size must be at least 1".into()));
         }

@@ -105,6 +105,7 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
             secret_key: settings.secret_key.clone().unwrap_or_default(),
             token_cache_ttl: std::time::Duration::from_millis(settings.auth.token_cache_ms),
             read_cache_ttl: std::time::Duration::from_millis(settings.database.read_cache_ms),
+            hls: hls_config(settings),
         },
     )
 }
@@ -127,11 +128,30 @@ fn sweep_uploads(uploads: mstream_service::resumable::ResumableUploads, ttl_secs
     });
 }
 
+/// The packaging settings (the ladder was checked by `validate`; an
+/// entry that does not parse is left out).
+fn hls_config(settings: &Settings) -> mstream_service::hls::HlsConfig {
+    let hls = &settings.hls;
+    mstream_service::hls::HlsConfig {
+        worker: hls.worker,
+        ffmpeg: hls.ffmpeg.clone(),
+        ffprobe: hls.ffprobe.clone(),
+        poll_interval: std::time::Duration::from_millis(hls.poll_interval_ms.max(10)),
+        lease: std::time::Duration::from_secs(hls.lease_secs.max(1)),
+        max_attempts: hls.max_attempts.max(1),
+        retry_base: std::time::Duration::from_secs(hls.retry_base_secs),
+        ladder: hls.renditions().unwrap_or_default(),
+        segment_secs: hls.segment_secs.max(1),
+    }
+}
+
 /// A built, not yet awaited, server.
 pub struct Application {
     server: Server,
     port: u16,
     stop_signals: StopSignals,
+    /// This process's HLS packaging worker (`None` when `hls.worker` is off).
+    worker: Option<mstream_service::hls::HlsService>,
 }
 
 /// SIGTERM and SIGINT, listened to from the moment the application is
@@ -203,8 +223,10 @@ impl Application {
             .unwrap_or(settings.server.port);
         let trusted_proxies = mstream_api::TrustedProxies::parse(&settings.server.trusted_proxies)
             .map_err(StartupError::Config)?;
+        let services = services(&settings, pool);
+        let worker = settings.hls.worker.then(|| services.hls.clone());
         let state = AppState {
-            services: services(&settings, pool),
+            services,
             settings: ApiSettings {
                 max_body_bytes: settings.server.max_body_bytes,
                 body_timeout: std::time::Duration::from_secs(settings.server.body_timeout_secs),
@@ -234,6 +256,7 @@ impl Application {
             server,
             port,
             stop_signals,
+            worker,
         })
     }
 
@@ -252,11 +275,15 @@ impl Application {
         let Self {
             server,
             mut stop_signals,
+            worker,
             ..
         } = self;
         let handle = server.handle();
         let mut server = std::pin::pin!(server);
-        tokio::select! {
+        // The packaging worker lives as long as the server: when the server
+        // stops its task is aborted, and ffmpeg (kill_on_drop) with it.
+        let worker = worker.map(|worker| tokio::spawn(worker.run_worker()));
+        let served = tokio::select! {
             served = &mut server => served,
             () = stop_signals.received() => {
                 // The command is sent now; the server future, polled
@@ -265,6 +292,10 @@ impl Application {
                 drop(handle.stop(true));
                 server.await
             }
+        };
+        if let Some(worker) = worker {
+            worker.abort();
         }
+        served
     }
 }

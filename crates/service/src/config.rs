@@ -2,6 +2,7 @@
 //! configuration.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct ServiceConfig {
     /// How long a catalog read is reused while nothing is written (see
     /// [`crate::read_cache`]); zero reads every request afresh.
     pub read_cache_ttl: std::time::Duration,
+    /// HLS packaging.
+    pub hls: HlsConfig,
 }
 
 impl Default for ServiceConfig {
@@ -31,6 +34,7 @@ impl Default for ServiceConfig {
             secret_key: String::new(),
             token_cache_ttl: std::time::Duration::from_secs(1),
             read_cache_ttl: std::time::Duration::from_secs(1),
+            hls: HlsConfig::default(),
         }
     }
 }
@@ -59,5 +63,79 @@ impl Default for MediaConfig {
             public: false,
             resumable_ttl_secs: 24 * 3600,
         }
+    }
+}
+
+/// Packaging settings.
+#[derive(Debug, Clone)]
+pub struct HlsConfig {
+    /// Whether this process runs a worker at all.
+    pub worker: bool,
+    /// The `ffmpeg` program.
+    pub ffmpeg: String,
+    /// The `ffprobe` program.
+    pub ffprobe: String,
+    /// How often an idle worker looks for a job.
+    pub poll_interval: Duration,
+    /// How long a claim holds without being renewed.
+    pub lease: Duration,
+    /// Attempts before a job is `failed`.
+    pub max_attempts: u32,
+    /// The wait after the first failure (doubled after each further one).
+    pub retry_base: Duration,
+    /// Re-encoded renditions; empty: stream copy when the input is
+    /// H.264/AAC, else one rendition at the source size.
+    pub ladder: Vec<Rendition>,
+    /// Target segment length in seconds.
+    pub segment_secs: u32,
+}
+
+impl Default for HlsConfig {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            ffmpeg: "ffmpeg".into(),
+            ffprobe: "ffprobe".into(),
+            poll_interval: Duration::from_secs(2),
+            lease: Duration::from_secs(60),
+            max_attempts: 5,
+            retry_base: Duration::from_secs(10),
+            ladder: Vec::new(),
+            segment_secs: 4,
+        }
+    }
+}
+
+/// One re-encoded rendition of the ladder: `<height>:<video kbit/s>`
+/// (e.g. `720:2800`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rendition {
+    /// Lines; the width follows the aspect ratio.
+    pub height: u32,
+    /// Video bit rate in kbit/s.
+    pub video_kbps: u32,
+}
+
+impl std::str::FromStr for Rendition {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (height, kbps) = text
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?}: expected <height>:<kbit/s>, e.g. 720:2800"))?;
+        let height: u32 = height
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?}: the height is no number"))?;
+        let video_kbps: u32 = kbps
+            .trim()
+            .trim_end_matches('k')
+            .parse()
+            .map_err(|_| format!("{text:?}: the bit rate is no number"))?;
+        if !(64..=4320).contains(&height) || video_kbps == 0 {
+            return Err(format!("{text:?}: height 64–4320, bit rate above 0"));
+        }
+        Ok(Self { height, video_kbps })
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod freshness;
 pub mod hasher;
 pub mod history;
+pub mod hls;
 pub mod media;
 pub mod open_files;
 pub mod password;
@@ -53,6 +54,8 @@ pub struct Services {
     pub progress: progress::ProgressService,
     /// Resumable (tus) uploads that become media files.
     pub uploads: resumable::ResumableUploads,
+    /// HLS packaging: this process's worker and the jobs' state.
+    pub hls: hls::HlsService,
     /// The shared context.
     pub ctx: Ctx,
 }
@@ -82,6 +85,7 @@ impl Services {
             ),
             progress: progress::ProgressService::new(ctx.clone()),
             media,
+            hls: hls::HlsService::new(ctx.clone(), config.hls.clone(), config.media.root.clone()),
             ctx,
         }
     }

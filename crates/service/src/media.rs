@@ -76,6 +76,21 @@ impl Signer {
         format!("expires={expires}&signature={signature}")
     }
 
+    /// The `(expires, signature)` that grant `path` until `now + ttl`, or
+    /// `None` when media are public: for URLs that carry them in the path
+    /// (HLS prefixes, see [`crate::hls`]) rather than the query.
+    pub fn grant(&self, path: &str, now: u64) -> Option<(u64, String)> {
+        if self.public {
+            return None;
+        }
+        let expires = now + self.ttl_secs;
+        let signature = self
+            .mac(path, expires)
+            .map(|mac| hex::encode(mac.finalize().into_bytes()))
+            .unwrap_or_default();
+        Some((expires, signature))
+    }
+
     /// Whether `expires`/`signature` grant `path` at `now` (constant-time
     /// comparison). Always true when media are public.
     pub fn verify(
@@ -478,6 +493,8 @@ pub struct CatalogEntry {
     pub media: Vec<Record>,
     /// Whether the caller may stream (an admin or a subscriber).
     pub may_stream: bool,
+    /// The packaging job of each video among `media`, by media file.
+    pub packaging: crate::hls::Packaging,
 }
 
 impl MediaService {
@@ -590,8 +607,10 @@ impl MediaService {
         self.write(Some(stored), move |conn, root, stored| {
             check_references(conn, repo, &set)?;
             let facts = file.facts(stored);
-            media_repo::insert_media_file(conn, id, Timestamp::now(), &set, &facts)
+            let now = Timestamp::now();
+            media_repo::insert_media_file(conn, id, now, &set, &facts)
                 .map_err(|e| unique(e, repo))?;
+            crate::hls::queue_if_video(conn, id, &facts, now)?;
             let record = repo.get(conn, id)?;
             audit::note(conn, &user, repo.resource().name, id, None, Some(&record))?;
             place(file, root, stored)?;
@@ -622,8 +641,12 @@ impl MediaService {
                 let old = before.text("file").map(str::to_owned);
                 check_references(conn, repo, &set)?;
                 let facts = file.as_ref().map(|f| f.facts(stored));
-                media_repo::update_media_file(conn, id, Timestamp::now(), &set, facts.as_ref())
+                let now = Timestamp::now();
+                media_repo::update_media_file(conn, id, now, &set, facts.as_ref())
                     .map_err(|e| unique(e, repo))?;
+                if let Some(facts) = &facts {
+                    crate::hls::queue_if_video(conn, id, facts, now)?;
+                }
                 let record = repo.get(conn, id)?;
                 audit::note(
                     conn,
@@ -691,11 +714,13 @@ impl MediaService {
                     .collect();
                 let media = media_repo::media_files_of(conn, id)?;
                 let may_stream = user.is_admin || media_repo::is_subscribed(conn, user.id.uuid())?;
+                let packaging = crate::hls::packaging_of(conn, &media)?;
                 Ok(CatalogEntry {
                     content,
                     credits,
                     media,
                     may_stream,
+                    packaging,
                 })
             })
             .await

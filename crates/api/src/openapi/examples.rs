@@ -103,14 +103,23 @@ pub fn read_value(resource: &Resource, index: usize) -> Json {
 
 /// An entity as the API returns it.
 pub fn record(resource: &Resource) -> Json {
-    Json::Object(
-        resource
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.name.to_owned(), read_value(resource, i)))
-            .collect(),
-    )
+    let mut record: Map<String, Json> = resource
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.to_owned(), read_value(resource, i)))
+        .collect();
+    if resource.name == mstream_content::MEDIA_FILE.name {
+        // Its HLS packaging (docs/hls.md), as it stands right after an upload.
+        record.insert("hls_url".into(), Json::Null);
+        record.insert("poster_url".into(), Json::Null);
+        record.insert("duration".into(), Json::Null);
+        record.insert(
+            "packaging".into(),
+            json!({"state": "queued", "progress": 0, "reason": null}),
+        );
+    }
+    Json::Object(record)
 }
 
 /// A page of one entity.

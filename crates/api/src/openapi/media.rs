@@ -62,6 +62,7 @@ pub(super) fn schemas() -> Vec<(&'static str, RefOr<Schema>)> {
             )),
         )
         .required("stream_url");
+    let media = packaged(media);
     let extra = ObjectBuilder::new()
         .property("credits", ArrayBuilder::new().items(credit))
         .required("credits")
@@ -110,6 +111,10 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
                     "mime_type": "video/mp4",
                     "size": 1_073_741_824_u64,
                     "stream_url": examples::read_value(&mstream_content::MEDIA_FILE, 2),
+                    "hls_url": "https://mstream.example/hls/1767225600/3f1c…e9/9b2e4c1a-5d6f-4e8a-9b0c-1d2e3f4a5b6c/0f8e2d4c6a8b4d2f9e1c3a5b7d9f1e3a/master.m3u8",
+                    "poster_url": "https://mstream.example/hls/1767225600/3f1c…e9/9b2e4c1a-5d6f-4e8a-9b0c-1d2e3f4a5b6c/0f8e2d4c6a8b4d2f9e1c3a5b7d9f1e3a/poster.jpg",
+                    "duration": 8160.5,
+                    "packaging": {"state": "ready", "progress": 100, "reason": null},
                 }]);
                 entry
             }),
@@ -126,7 +131,143 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
             PathItem::new(HttpMethod::Get, detail.build()),
         ),
         ("/content/{path}", stream()),
+        ("/hls/{expires}/{signature}/{id}/{run}/{file}", hls_stream()),
     ]
+}
+
+/// A media file's packaging fields (docs/hls.md) added to `media`.
+pub(super) fn packaged(media: ObjectBuilder) -> ObjectBuilder {
+    let state = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["queued", "running", "ready", "failed"]));
+    let packaging = ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::Object,
+            Type::Null,
+        ]))
+        .property("state", state)
+        .required("state")
+        .property(
+            "progress",
+            ty(Type::Integer).minimum(Some(0)).maximum(Some(100)),
+        )
+        .required("progress")
+        .property(
+            "reason",
+            nullable(Type::String).description(Some("Why the last attempt failed.")),
+        )
+        .required("reason")
+        .description(Some(
+            "The HLS packaging job of a video; null for audio and images.",
+        ));
+    media
+        .property(
+            "hls_url",
+            uri(nullable(Type::String)).description(Some(
+                "Signed URL of the HLS master playlist once packaged, for admins and subscribers; null otherwise.",
+            )),
+        )
+        .required("hls_url")
+        .property(
+            "poster_url",
+            uri(nullable(Type::String)).description(Some(
+                "Signed URL of a JPEG frame at a tenth of the video, once packaged; null otherwise.",
+            )),
+        )
+        .required("poster_url")
+        .property(
+            "duration",
+            format(nullable(Type::Number), KnownFormat::Double)
+                .description(Some("Seconds, once packaged; null before.")),
+        )
+        .required("duration")
+        .property("packaging", packaging)
+        .required("packaging")
+}
+
+/// `GET|HEAD /hls/{expires}/{signature}/{id}/{run}/{file}`: a packaged
+/// video's playlists, segments and poster; the signature in the path
+/// grants the whole run's folder, so players follow relative URLs.
+fn hls_stream() -> PathItem {
+    let parameters = vec![
+        path_parameter(
+            "expires",
+            format(ty(Type::Integer), KnownFormat::Int64),
+            "Unix seconds after which the URL no longer works (`0` when media are public).",
+        ),
+        path_parameter(
+            "signature",
+            ty(Type::String),
+            "Hex HMAC-SHA256 over `hls/<id>/<run>` and `expires` (`public` when media are public).",
+        ),
+        path_parameter("id", uuid(), "The media file's id."),
+        path_parameter("run", ty(Type::String), "The packaging run (32 hex digits)."),
+        path_parameter(
+            "file",
+            ty(Type::String),
+            "A file of the run: `master.m3u8`, a rendition's playlist, `init.mp4`, a `.m4s` segment or `poster.jpg`.",
+        ),
+        parameter(
+            ParameterIn::Header,
+            "Range",
+            ty(Type::String),
+            Some("One byte range, e.g. `bytes=0-65535`.".to_owned()),
+        ),
+    ];
+    let bytes = || {
+        ContentBuilder::new()
+            .schema(Some(format(ty(Type::String), KnownFormat::Binary)))
+            .build()
+    };
+    let whole = ResponseBuilder::new()
+        .description("The file.")
+        .content("application/vnd.apple.mpegurl", bytes())
+        .content("video/mp4", bytes())
+        .content("image/jpeg", bytes())
+        .build();
+    let part = ResponseBuilder::new()
+        .description("The requested range.")
+        .content("video/mp4", bytes())
+        .build();
+    let operation = |id: &str, summary: &str| {
+        OperationBuilder::new()
+            .operation_id(Some(id))
+            .tag("media")
+            .summary(Some(summary))
+            .securities(Some(
+                Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
+            ))
+            .parameters(Some(parameters.clone()))
+            .responses(
+                ResponsesBuilder::new()
+                    .response("200", whole.clone())
+                    .response("206", part.clone())
+                    .response("304", ResponseBuilder::new().description("Not modified."))
+                    .response(
+                        "403",
+                        error(403).description("Missing, bad or expired signature."),
+                    )
+                    .response("404", error(404))
+                    .response(
+                        "416",
+                        ResponseBuilder::new().description("The range is not satisfiable."),
+                    )
+                    .build(),
+            )
+            .build()
+    };
+    let mut item = PathItem::new(
+        HttpMethod::Get,
+        operation(
+            "hls_stream",
+            "A packaged video's playlist, segment or poster (signed prefix)",
+        ),
+    );
+    item.merge_operations(PathItem::new(
+        HttpMethod::Head,
+        operation("hls_stream_head", "The headers of a packaged video's file"),
+    ));
+    item
 }
 
 /// `GET|HEAD /content/{path}`: no token; the signature in the query is the

@@ -279,6 +279,9 @@ fn read_schema(resource: &Resource) -> ObjectBuilder {
         let schema = with_read_only(read_field(field), !field.is_writable());
         object = object.property(field.name, schema).required(field.name);
     }
+    if resource.name == mstream_content::MEDIA_FILE.name {
+        object = media::packaged(object);
+    }
     object
 }
 

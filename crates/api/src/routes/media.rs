@@ -228,6 +228,18 @@ async fn stream(
             "This media URL is missing a valid, unexpired signature.",
         ));
     }
+    serve(&req, &state, requested).await
+}
+
+/// Serves the stored file `requested` (a path under the media root,
+/// already authorised): ranges, validators and conditionals; 404 when it
+/// is outside the root, a dot-file or missing.
+pub async fn serve(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    requested: String,
+) -> ApiResult<HttpResponse> {
+    let media = &state.services.media;
     let range = (req.method() == actix_web::http::Method::GET)
         .then(|| req.headers().get(header::RANGE))
         .flatten()
@@ -237,7 +249,7 @@ async fn stream(
     // the blocking pool when its range is in the page cache.
     if let Some(file) = media.opened(&requested) {
         match file_body::reopen(&file, range.as_deref()) {
-            Ok(opened) => return Ok(file_body::respond(&req, opened)),
+            Ok(opened) => return Ok(file_body::respond(req, opened)),
             Err(_) => media.forget_opened(&requested),
         }
     }
@@ -251,7 +263,7 @@ async fn stream(
     .await
     .map_err(|_| ApiError::not_found())?;
     match opened {
-        Ok(opened) => Ok(file_body::respond(&req, opened)),
+        Ok(opened) => Ok(file_body::respond(req, opened)),
         Err(_) => Err(ApiError::not_found()),
     }
 }
@@ -294,13 +306,23 @@ async fn catalog_detail(
                 (true, Some(stored)) => Json::String(signed_url(&req, &state, stored)),
                 _ => Json::Null,
             };
-            json!({
+            let job = m.id().and_then(|id| entry.packaging.get(&id));
+            let mut media = json!({
                 "id": value(m, "id"),
                 "name": value(m, "name"),
                 "mime_type": value(m, "mime_type"),
                 "size": value(m, "size"),
                 "stream_url": stream_url,
-            })
+            });
+            if let Json::Object(fields) = &mut media {
+                fields.extend(super::hls::packaged_fields(
+                    &req,
+                    &state,
+                    job,
+                    entry.may_stream,
+                ));
+            }
+            media
         })
         .collect();
     if let Json::Object(map) = &mut body {

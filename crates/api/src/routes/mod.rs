@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod health;
 pub mod history;
+pub mod hls;
 pub mod media;
 pub mod options;
 pub mod progress;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: serde_json::Value) {
     media::configure(cfg);
     progress::configure(cfg);
     history::configure(cfg);
+    hls::configure(cfg);
     resources::configure(cfg);
     admin::configure(cfg);
     #[cfg(feature = "fault-injection")]

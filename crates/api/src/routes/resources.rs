@@ -120,19 +120,64 @@ fn presented_as_stored(resource: &mstream_kernel::Resource) -> bool {
     !resource.fields.iter().any(|f| f.kind == Kind::File)
 }
 
-fn page(req: &HttpRequest, state: &AppState, endpoint: Endpoint, listed: Listed) -> HttpResponse {
+async fn page(
+    req: &HttpRequest,
+    state: &AppState,
+    endpoint: Endpoint,
+    listed: Listed,
+) -> ApiResult<HttpResponse> {
     let resource = resource_of(endpoint);
     if presented_as_stored(resource) {
         if let Ok(body) = envelope_json(req, &listed) {
-            return json_body(body);
+            return Ok(json_body(body));
         }
     }
-    let results: Vec<Record> = listed
-        .to_records()
+    let results = presented(req, state, resource, listed.to_records()).await?;
+    Ok(HttpResponse::Ok().json(envelope(req, &listed, results)))
+}
+
+/// The wire forms of `records` ([`present`]); media files also say how
+/// their HLS packaging stands (`hls_url`, `poster_url`, `duration`,
+/// `packaging`: docs/hls.md), read for the whole page in one query.
+async fn presented(
+    req: &HttpRequest,
+    state: &AppState,
+    resource: &'static mstream_kernel::Resource,
+    records: Vec<Record>,
+) -> ApiResult<Vec<Json>> {
+    let media = resource.name == mstream_content::MEDIA_FILE.name;
+    let packaging = if media {
+        let ids = records.iter().filter_map(Record::id).collect();
+        state.services.hls.packaging(ids).await?
+    } else {
+        mstream_service::hls::Packaging::new()
+    };
+    Ok(records
         .into_iter()
-        .map(|r| present(req, state, resource, r))
-        .collect();
-    HttpResponse::Ok().json(envelope(req, &listed, results))
+        .map(|record| {
+            let id = record.id();
+            let mut json =
+                serde_json::to_value(present(req, state, resource, record)).unwrap_or(Json::Null);
+            if let (true, Json::Object(fields)) = (media, &mut json) {
+                let job = id.and_then(|id| packaging.get(&id));
+                fields.extend(super::hls::packaged_fields(req, state, job, true));
+            }
+            json
+        })
+        .collect())
+}
+
+/// [`presented`] for one record.
+async fn presented_one(
+    req: &HttpRequest,
+    state: &AppState,
+    resource: &'static mstream_kernel::Resource,
+    record: Record,
+) -> ApiResult<Json> {
+    Ok(presented(req, state, resource, vec![record])
+        .await?
+        .pop()
+        .unwrap_or(Json::Null))
 }
 
 fn json_body(body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
@@ -160,7 +205,7 @@ async fn list(
         Endpoint::Reviews => services.reviews.list(&caller.actor, pairs).await?,
         Endpoint::Users => services.accounts.list_users(&caller.actor, pairs).await?,
     };
-    Ok(page(&req, &state, endpoint, listed))
+    page(&req, &state, endpoint, listed).await
 }
 
 async fn create(
@@ -190,7 +235,7 @@ async fn create(
         .unwrap_or_default();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .json(present(&req, &state, resource_of(endpoint), record)))
+        .json(presented_one(&req, &state, resource_of(endpoint), record).await?))
 }
 
 fn is_media(endpoint: Endpoint) -> bool {
@@ -237,7 +282,10 @@ async fn retrieve(
             return Ok(json_body(body));
         }
     }
-    Ok(HttpResponse::Ok().json(present(&req, &state, resource, fetched.into_record())))
+    Ok(
+        HttpResponse::Ok()
+            .json(presented_one(&req, &state, resource, fetched.into_record()).await?),
+    )
 }
 
 async fn write(
@@ -258,7 +306,8 @@ async fn write(
             .media
             .update(&caller.actor, id, &fields, file, mode)
             .await?;
-        return Ok(HttpResponse::Ok().json(present(&req, state, resource_of(endpoint), record)));
+        let body = presented_one(&req, state, resource_of(endpoint), record).await?;
+        return Ok(HttpResponse::Ok().json(body));
     }
     let bytes = read_body(&req, payload, state).await?;
     let body = body::parse(&req, &bytes, Accepts::Json)?;
@@ -282,7 +331,8 @@ async fn write(
                 .await?
         }
     };
-    Ok(HttpResponse::Ok().json(present(&req, state, resource_of(endpoint), record)))
+    let body = presented_one(&req, state, resource_of(endpoint), record).await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 async fn replace(

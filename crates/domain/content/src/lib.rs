@@ -419,7 +419,7 @@ pub struct CatalogCredit {
 }
 
 /// A playable file of a [`CatalogEntry`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CatalogMedia {
     /// The media file.
     pub id: MediaFileId,
@@ -432,6 +432,30 @@ pub struct CatalogMedia {
     /// A signed URL to stream it, for admins and subscribers; `None` for
     /// others.
     pub stream_url: Option<String>,
+    /// A signed URL of its HLS master playlist once packaged, for admins
+    /// and subscribers; `None` otherwise.
+    #[serde(default)]
+    pub hls_url: Option<String>,
+    /// A signed URL of its poster (a JPEG frame) once packaged.
+    #[serde(default)]
+    pub poster_url: Option<String>,
+    /// Its duration in seconds once packaged.
+    #[serde(default)]
+    pub duration: Option<f64>,
+    /// Its HLS packaging job; `None` for audio and images.
+    #[serde(default)]
+    pub packaging: Option<Packaging>,
+}
+
+/// Where the HLS packaging of a video is (docs/hls.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Packaging {
+    /// `queued`, `running`, `ready` or `failed`.
+    pub state: String,
+    /// 0–100.
+    pub progress: i64,
+    /// Why the last attempt failed.
+    pub reason: Option<String>,
 }
 
 #[cfg(test)]
