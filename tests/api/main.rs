@@ -19,6 +19,7 @@ mod operations;
 mod ops;
 mod options;
 mod races;
+mod read_model;
 mod reviews;
 mod scaleout;
 mod schema;

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod error;
 pub mod generation;
 pub mod migrate;
+pub mod read_model;
 pub mod reviews;
 pub mod schema;
 pub mod search;

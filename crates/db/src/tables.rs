@@ -59,7 +59,8 @@ fn time(v: NaiveDateTime) -> DbResult<FieldValue> {
 
 /// Declares a row type read by column name and its conversion to a record.
 macro_rules! db_row {
-    ($(#[$meta:meta])* $row:ident { $($col:ident : $st:ident => $conv:ident $(as $wire:literal)?),* $(,)? }) => {
+    ($(#[$meta:meta])* $row:ident { $($col:ident : $st:ident => $conv:ident $(as $wire:literal)?),* $(,)? }
+        $(model $model:ident)?) => {
         $(#[$meta])*
         #[derive(diesel::QueryableByName)]
         pub struct $row {
@@ -67,6 +68,10 @@ macro_rules! db_row {
                 #[diesel(sql_type = $st)]
                 $col: <$st as SqlRust>::Rust,
             )*
+            $(
+                #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+                $model: Option<String>,
+            )?
         }
         impl DbRow for $row {
             const FIELDS: &'static [&'static str] = &[$(db_row!(@name $col $($wire)?)),*];
@@ -75,6 +80,11 @@ macro_rules! db_row {
                 $( record.set(db_row!(@name $col $($wire)?), $conv(self.$col)?); )*
                 Ok(record)
             }
+            $(
+                fn take_read_model(&mut self) -> Option<String> {
+                    self.$model.take()
+                }
+            )?
         }
     };
     (@name $col:ident $wire:literal) => { $wire };
@@ -102,7 +112,7 @@ db_row!(
         id: Text => id, name: Text => text, about: Text => text, type_id: Text => id as "type",
         rating: Double => float, reviews_count: BigInt => int,
         created: SqlTimestamp => time, updated: SqlTimestamp => time,
-    }
+    } model read_model
 );
 db_row!(
     /// A row of `media_files`.
@@ -223,6 +233,7 @@ static GENRES: Table = Table {
     name: "genres",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -237,6 +248,7 @@ static TAGS: Table = Table {
     name: "parental_control_tags",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -251,6 +263,7 @@ static TYPES: Table = Table {
     name: "content_types",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("type"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -265,6 +278,7 @@ static ARTISTS: Table = Table {
     name: "artists",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), col("about"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -277,6 +291,7 @@ static CONTENTS: Table = Table {
         column: "search_text",
         fts: "contents_search",
     }),
+    read_model: Some("read_model"),
     columns: &[
         ID,
         col("name"),
@@ -323,6 +338,7 @@ static MEDIA_FILES: Table = Table {
     name: "media_files",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         col("name"),
@@ -345,6 +361,7 @@ static RELATIONS: Table = Table {
     name: "artist_content_relations",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         fk("artist", "artist_id", "artists", "name"),
@@ -370,6 +387,7 @@ static REVIEWS: Table = Table {
     name: "reviews",
     fts: Some("reviews_fts"),
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         fk("content", "content_id", "contents", "name"),
@@ -391,6 +409,7 @@ static PLANS: Table = Table {
     name: "plans",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -400,6 +419,7 @@ static SUBSCRIPTIONS: Table = Table {
     name: "subscriptions",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         fk("user", "user_id", "users", "username"),
@@ -424,6 +444,7 @@ static USERS: Table = Table {
     name: "users",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         col("username"),
