@@ -36,6 +36,8 @@ pub trait DbRow: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {
     fn take_read_model(&mut self) -> Option<String> {
         None
     }
+    /// Whether the type reads a `read_model` column.
+    const READS_MODEL: bool = false;
 }
 
 /// Reads a stored id.
@@ -88,7 +90,7 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
         return Ok(Listed::empty(count, page));
     }
     let mut sql = Sql::new(conn);
-    push_select(&mut sql, table);
+    push_select(&mut sql, table, R::READS_MODEL);
     push_where(&mut sql, table, query);
     push_order(&mut sql, table, query);
     // The page size (1..=100) is written into the text: a bound LIMIT makes
@@ -147,14 +149,14 @@ fn list_searched<R: DbRow>(
 
 /// `SELECT t.<stored columns> FROM <table> t`: the row type's columns only
 /// (not `t.*`, which would also read the denormalised search text).
-fn push_select(sql: &mut Sql, table: &Table) {
+fn push_select(sql: &mut Sql, table: &Table, model: bool) {
     sql.push("SELECT ");
     for (i, column) in table.columns.iter().enumerate() {
         sql.push(if i == 0 { "t." } else { ", t." })
             .push(column.column);
     }
-    if let Some(model) = table.read_model {
-        sql.push(", t.").push(model);
+    if let Some(model) = read_model::select(table, sql.is_postgres()).filter(|_| model) {
+        sql.push(", ").push_owned(&model).push(" AS read_model");
     }
     sql.push(" FROM ").push(table.name).push(" t");
 }
@@ -197,7 +199,7 @@ pub fn records_where<R: DbRow>(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(conn);
-    push_select(&mut sql, table);
+    push_select(&mut sql, table, R::READS_MODEL);
     sql.push(" WHERE t.").push(column).push(" IN ");
     sql.bind_in(ids.iter().copied());
     sql.push(" ORDER BY t.created ASC, t.id ASC");
@@ -226,7 +228,7 @@ fn read_derived<R: DbRow>(
         models.push(row.take_read_model());
         records.push(row.into_record()?);
     }
-    if read_model::supported(table) && models.iter().all(Option::is_some) {
+    if read_model::usable(table) && !models.is_empty() && models.iter().all(Option::is_some) {
         let order = field_order(table);
         for (record, model) in records.iter_mut().zip(models) {
             read_model::apply(table, record, model.as_deref().unwrap_or("[]"))?;

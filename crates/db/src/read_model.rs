@@ -37,12 +37,44 @@ pub(crate) fn supported(table: &Table) -> bool {
         })
 }
 
+/// Whether the read model of `table`'s rows can be computed as they are
+/// read, without a stored column: tables whose derived fields are only
+/// labels of references (a review's `content_name`), one correlated
+/// primary-key lookup per row instead of a statement per page.
+fn computable(table: &Table) -> bool {
+    table.read_model.is_none()
+        && table.links.is_empty()
+        && !table.derived.is_empty()
+        && table.derived.iter().all(|derive| match *derive {
+            Derive::LabelOf { of, .. } => table.column(of).is_some_and(|c| c.refers.is_some()),
+            Derive::Reverse { .. } => false,
+        })
+}
+
+/// Whether reads of `table` take derived fields from a read model (stored
+/// or computed), when the row type reads one.
+pub(crate) fn usable(table: &Table) -> bool {
+    supported(table) || computable(table)
+}
+
+/// What a page's `SELECT` adds (after its columns, aliased `read_model`)
+/// for the row alias `t`: the stored column, or the model computed.
+pub(crate) fn select(table: &Table, postgres: bool) -> Option<String> {
+    match table.read_model {
+        Some(column) if supported(table) => Some(format!("t.{column}")),
+        _ if computable(table) => Some(build(table, "t", postgres)),
+        _ => None,
+    }
+}
+
 /// The SQL expression computing the read model of a row of `table` (named
 /// by its table name, as in an `UPDATE`), or `None` when it keeps none.
 pub(crate) fn expression(table: &Table, postgres: bool) -> Option<String> {
-    if !supported(table) {
-        return None;
-    }
+    supported(table).then(|| build(table, table.name, postgres))
+}
+
+/// The read model of the row named `owner` (its table name or alias).
+fn build(table: &Table, owner: &str, postgres: bool) -> String {
     let mut parts: Vec<String> = Vec::new();
     for link in table.links {
         let (target, label) = (
@@ -57,8 +89,8 @@ pub(crate) fn expression(table: &Table, postgres: bool) -> Option<String> {
             format!("json_group_array(json_array({target}, {label}) ORDER BY {label}, {target})")
         };
         parts.push(format!(
-            "COALESCE((SELECT {aggregate} FROM {} l JOIN {} x ON x.id = l.{} WHERE l.{} = {}.id), '[]')",
-            link.table, link.label.table, link.target, link.owner, table.name,
+            "COALESCE((SELECT {aggregate} FROM {} l JOIN {} x ON x.id = l.{} WHERE l.{} = {owner}.id), '[]')",
+            link.table, link.label.table, link.target, link.owner,
         ));
     }
     for derive in table.derived {
@@ -73,12 +105,12 @@ pub(crate) fn expression(table: &Table, postgres: bool) -> Option<String> {
                 format!("json_quote(x.{})", label.column)
             };
             parts.push(format!(
-                "COALESCE((SELECT {quoted} FROM {} x WHERE x.id = {}.{}), 'null')",
-                label.table, table.name, column.column,
+                "COALESCE((SELECT {quoted} FROM {} x WHERE x.id = {owner}.{}), 'null')",
+                label.table, column.column,
             ));
         }
     }
-    Some(format!("'[' || {} || ']'", parts.join(" || ',' || ")))
+    format!("'[' || {} || ']'", parts.join(" || ',' || "))
 }
 
 fn corrupt(what: &str) -> DbError {
@@ -127,7 +159,7 @@ pub(crate) fn apply(table: &Table, record: &mut Record, json: &str) -> DbResult<
 
 #[cfg(test)]
 mod tests {
-    use super::{expression, supported};
+    use super::{expression, select, supported};
     use crate::tables;
 
     #[test]
@@ -146,5 +178,10 @@ mod tests {
         let postgres = expression(table, true).unwrap_or_default();
         assert!(postgres.contains("json_agg(json_build_array(l.artist_id, x.name)"));
         assert!(expression(tables::REVIEW.table, false).is_none());
+        assert_eq!(
+            select(tables::REVIEW.table, false).unwrap_or_default(),
+            "'[' || COALESCE((SELECT json_quote(x.name) FROM contents x WHERE x.id = t.content_id), 'null') || ']'"
+        );
+        assert_eq!(select(table, true).unwrap_or_default(), "t.read_model");
     }
 }

@@ -84,6 +84,7 @@ macro_rules! db_row {
                 fn take_read_model(&mut self) -> Option<String> {
                     self.$model.take()
                 }
+                const READS_MODEL: bool = { let _ = stringify!($model); true };
             )?
         }
     };
@@ -135,7 +136,7 @@ db_row!(
         id: Text => id, content_id: Text => id as "content", user_id: Text => id as "user",
         title: Text => text, review: Text => text, rating: Integer => int,
         created: SqlTimestamp => time, updated: SqlTimestamp => time,
-    }
+    } model read_model
 );
 db_row!(
     /// A row of `subscriptions`.
