@@ -173,6 +173,15 @@ TARGETS = {
     "download": ("nginx", "bytes_per_s", 0.90, "≥ 90 % of nginx's bytes/s"),
 }
 ORDER = ["list", "detail", "search", "reviews", "range64k", "download"]
+# The database path (issue #18): the cache-off server's minimum ratios to the
+# ceiling at 2,000 and at 100,000 contents; on PostgreSQL half of the latest
+# SQLite run's ratio of the same size (these figures halved without one).
+NOCACHE_TARGETS = {
+    "list": (0.10, 0.08),
+    "detail": (0.30, 0.25),
+    "search": (0.05, 0.04),
+    "reviews": (0.30, 0.25),
+}
 MIB = 1024 * 1024
 
 
@@ -184,6 +193,51 @@ def rate(row, what):
     if what == "bytes_per_s":
         return f"{row['bytes_per_s'] / MIB:,.0f} MiB/s"
     return f"{row['rps']:,.0f}"
+
+
+def evaluate_nocache(rows, meta, sqlite_run):
+    """The cache-off server's table (role mstream-nocache): (lines, verdicts)."""
+    by = {(r["scenario"], r["role"]): r for r in rows}
+    table = [
+        "| scenario | cache off | p50 ms | p99 ms | errors | ceiling | ratio | cache on | target | met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    verdicts = {}
+    sqlite_ratios = (sqlite_run or {}).get("nocache_ratios", {})
+    for name, (default, scale) in NOCACHE_TARGETS.items():
+        me = by.get((name, "mstream-nocache"))
+        if me is None:
+            continue
+        ref = by.get((name, "ceiling"))
+        cached = by.get((name, "mstream"))
+        ratio = me["rps"] / ref["rps"] if ref and ref["rps"] else 0.0
+        on = cached["rps"] / ref["rps"] if cached and ref and ref["rps"] else 0.0
+        minimum = scale if meta.get("scale") else default
+        text = f"≥ {minimum:.2f} of the ceiling"
+        if meta.get("postgres"):
+            if name in sqlite_ratios:
+                minimum = sqlite_ratios[name] / 2
+                text = f"≥ half SQLite's {sqlite_ratios[name]:.2f} ({sqlite_run['started'][:16]})"
+            else:
+                minimum /= 2
+                text = f"≥ {minimum:.3f} (half the SQLite target; no SQLite run found)"
+        met = ratio >= minimum and me["errors"] == 0
+        verdicts[name] = {"ratio": ratio, "met": met}
+        table.append(
+            f"| {name} | {me['rps']:,.0f} | {ms(me['p50_us'])} | {ms(me['p99_us'])} | {me['errors']} | "
+            f"{ref['rps'] if ref else 0:,.0f} | {ratio:.2f} | {on:.2f} | {text} | "
+            f"{'yes' if met else '**no**'} |"
+        )
+    peak = meta.get("nocache_rss_run_peak_mib")
+    if peak is not None:
+        met = peak < 100
+        verdicts["rss"] = {"met": met}
+        table.append(
+            f"| server RSS, whole run | {peak:.1f} MiB peak | – | – | – | – | – | "
+            f"{meta.get('rss_run_peak_mib', 0):.1f} MiB | < 100 MiB, each server | "
+            f"{'yes' if met else '**no**'} |"
+        )
+    return table, verdicts
 
 
 def evaluate(rows, meta, previous):
@@ -259,6 +313,14 @@ def evaluate(rows, meta, previous):
             f"file {meta.get('list_rss_file_mib', 0):.0f}, Pss {meta.get('list_pss_mib', 0):.0f} MiB, "
             f"{meta.get('list_threads', 0)} threads) | {'yes' if met else '**no**'} |"
         )
+    peak = meta.get("rss_run_peak_mib")
+    if peak is not None:
+        met = peak < 100
+        verdicts["run_rss"] = {"met": met}
+        table.append(
+            f"| server RSS, whole run | {peak:.1f} MiB peak | – | – | – | – | – | – | "
+            f"< 100 MiB | {'yes' if met else '**no**'} |"
+        )
     return table, verdicts
 
 
@@ -290,6 +352,32 @@ def report(results, meta_path, out, readme):
             previous = max(runs, key=lambda r: r[0])[1]
     table, verdicts = evaluate(rows, meta, previous)
     by = {(r["scenario"], r["role"]): r for r in rows}
+    sqlite_run = None
+    if meta.get("postgres"):
+        # The latest unlabelled SQLite run of the same size with a cache-off table.
+        folder = os.path.dirname(out) or "."
+        runs = []
+        for p in os.listdir(folder):
+            if not p.endswith(".json"):
+                continue
+            try:
+                with open(os.path.join(folder, p)) as f:
+                    run = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if (not run.get("postgres") and bool(run.get("scale")) == bool(meta.get("scale"))
+                    and not run.get("label") and run.get("nocache_ratios")):
+                runs.append((run.get("started", ""), run))
+        if runs:
+            sqlite_run = max(runs, key=lambda r: r[0])[1]
+    nc_table, nc_verdicts = evaluate_nocache(rows, meta, sqlite_run)
+    nc_summary = ""
+    if nc_verdicts:
+        nc_met = sum(1 for v in nc_verdicts.values() if v["met"])
+        nc_summary = (f"Database path (a second server on the same database, "
+                      f"`database.read_cache_ms=0`, token cache on; same ceiling runs): "
+                      f"{nc_met} of {len(nc_verdicts)} targets met.")
+    nc_block = ["", nc_summary, "", *nc_table] if nc_verdicts else []
 
     head = [
         f"Run {meta['started']} → {meta['finished']}, commit `{meta['commit']}`, "
@@ -305,7 +393,7 @@ def report(results, meta_path, out, readme):
     met = sum(1 for v in verdicts.values() if v["met"])
     summary = f"{met} of {len(verdicts)} targets met."
 
-    body = ["# Benchmark " + meta["started"][:10], "", *head, "", summary, "", *table, ""]
+    body = ["# Benchmark " + meta["started"][:10], "", *head, "", summary, "", *table, *nc_block, ""]
     body += [
         "## Details",
         "",
@@ -315,13 +403,17 @@ def report(results, meta_path, out, readme):
         + ", ".join(f"{k} {v}" for k, v in meta.get("sql", {}).items())
         + ("; per read that missed the cache: "
            + ", ".join(f"{k} {v}" for k, v in meta["sql_miss"].items())
-           if meta.get("sql_miss") else ""),
+           if meta.get("sql_miss") else "")
+        + ("; cache-off server: "
+           + ", ".join(f"{k} {v}" for k, v in meta["sql_nocache"].items())
+           if meta.get("sql_nocache") else ""),
         f"- Seeding took {meta.get('seed_secs', '?')} s; media upload of 512 MiB "
         f"{meta.get('media_upload_mib_s', 0):,.0f} MiB/s (RSS growth "
         f"{meta.get('media_upload_rss_growth_mib', 0):.1f} MiB).",
         f"- Server RSS: {meta.get('rss_idle_mib', 0):.1f} MiB idle after seeding, "
         f"{meta.get('list_rss_peak_mib', 0):.1f} MiB peak in the list run, "
-        f"{meta.get('rss_end_mib', 0):.1f} MiB at the end.",
+        f"{meta.get('rss_end_mib', 0):.1f} MiB at the end, {meta.get('rss_run_peak_mib', 0):.1f} MiB "
+        f"peak over the run; cache-off server {meta.get('nocache_rss_run_peak_mib', 0):.1f} MiB peak.",
         f"- Load average (1 min) before each pair: "
         + ", ".join(f"{k} {v}" for k, v in meta.get("load", {}).items()),
         "",
@@ -341,11 +433,13 @@ def report(results, meta_path, out, readme):
     search = verdicts.get("search", {}).get("ratio")
     with open(sidecar, "w") as f:
         json.dump({**meta, "search_ratio": search, "verdicts": verdicts,
+                   "nocache_ratios": {k: v["ratio"] for k, v in nc_verdicts.items() if "ratio" in v},
+                   "nocache_verdicts": nc_verdicts,
                    "rows": list(by.values())}, f, indent=1)
 
     # The README keeps the latest table of each kind of run between markers.
     if meta.get("label"):
-        print("\n".join(["", summary, "", *table]))
+        print("\n".join(["", summary, "", *table, *nc_block]))
         return
     kind = "scale" if meta.get("scale") else "default"
     if meta.get("postgres"):
@@ -357,14 +451,14 @@ def report(results, meta_path, out, readme):
         text = f.read()
     block = "\n".join([start, "", *head, "", summary,
                        f"Full results: [{os.path.basename(out)}](results/{os.path.basename(out)}).",
-                       "", *table, "", end])
+                       "", *table, *nc_block, "", end])
     if start in text and end in text:
         text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(readme, "w") as f:
         f.write(text)
-    print("\n".join(["", summary, "", *table]))
+    print("\n".join(["", summary, "", *table, *nc_block]))
 
 
 def main():

@@ -27,6 +27,13 @@
 #                    (database.read_cache_ms=0, auth.token_cache_ms=0), so
 #                    that every request takes the database path; results go
 #                    to <date>-nocache.md and their own README table
+#   --cache-only     skip the second, cache-off server (see below)
+#
+# By default (issue #18) a second server runs on the same database with
+# database.read_cache_ms=0 (token cache on), and every JSON scenario is run
+# against both servers and the one ceiling run: the results hold the
+# cache-on table and the cache-off ("database path") table, and each
+# server's peak RSS over the whole run.
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target), MSTREAM_BIN and
 # CEILING_BIN (binaries to use instead, e.g. to compare builds; implies
@@ -52,6 +59,7 @@ build=1
 profile=0
 only=""
 caches=1
+second=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --scale) scale=1 ;;
@@ -60,7 +68,8 @@ while [[ $# -gt 0 ]]; do
         --postgres) pg_url="$2"; shift ;;
         --no-build) build=0 ;;
         --perf) profile=1 ;;
-        --no-cache) caches=0 ;;
+        --no-cache) caches=0; second=0 ;;
+        --cache-only) second=0 ;;
         --only) only=",$2,"; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -203,6 +212,26 @@ admin_password='Quartz-lantern-7731'
 server_pid=$!
 pids+=("$server_pid")
 wait_http "$base/healthz" 30
+# The database path: the same binary and database, read cache off.
+nc_pid="" nc_base=""
+if [[ $second -eq 1 ]]; then
+    nc_port="$(free_port)"
+    nc_base="http://127.0.0.1:$nc_port"
+    (cd "$work" && MSTREAM__SERVER__PORT="$nc_port" MSTREAM__DATABASE__READ_CACHE_MS=0 \
+        exec "$bin" serve >"$work/server-nocache.log" 2>&1) &
+    nc_pid=$!
+    pids+=("$nc_pid")
+    wait_http "$nc_base/healthz" 30
+fi
+# The highest VmHWM seen of the cache-on server (reset before the list run
+# and each upload, so noted before each reset and at the end).
+run_peak=0
+note_peak() {
+    local now
+    now=$(rss_kib "$server_pid" VmHWM)
+    [[ $now -gt $run_peak ]] && run_peak=$now
+    return 0
+}
 token="$("${py[@]}" login "$base" benchadmin "$admin_password")"
 export BENCH_TOKEN="$token"
 rss_idle=$(rss_kib "$server_pid" VmRSS)
@@ -234,6 +263,13 @@ declare -A sql sql_miss
 for s in list list100 detail search reviews; do
     read -r sql[$s] sql_miss[$s] <<<"$("${py[@]}" sql "$base" "$token" "$work/$s.paths" 40 "$miss_wait")"
 done
+declare -A sql_nc
+if [[ -n "$nc_base" ]]; then
+    for s in list list100 detail search reviews; do
+        read -r sql_nc[$s] _ <<<"$("${py[@]}" sql "$nc_base" "$token" "$work/$s.paths" 40 0)"
+    done
+    log "cache-off server, SQL per request: list ${sql_nc[list]} (page_size=100: ${sql_nc[list100]}), detail ${sql_nc[detail]}, search ${sql_nc[search]}, reviews ${sql_nc[reviews]}"
+fi
 log "SQL per request: list ${sql[list]} (page_size=100: ${sql[list100]}), detail ${sql[detail]}, search ${sql[search]}, reviews ${sql[reviews]}; per database read: list ${sql_miss[list]} (${sql_miss[list100]}), detail ${sql_miss[detail]}, search ${sql_miss[search]}, reviews ${sql_miss[reviews]}"
 
 cport="$(free_port)"
@@ -248,6 +284,7 @@ first_id="$(head -1 "$work/ids")"
 upload() { # file, name, out json -> prints "seconds rss_growth_kib"
     local before after
     before=$(rss_kib "$server_pid" VmRSS)
+    note_peak
     echo 5 >"/proc/$server_pid/clear_refs"
     local t
     t=$(curl -fsS --max-time 600 -o "$3" -w '%{time_total}' -H "Authorization: Token $token" \
@@ -367,6 +404,7 @@ ceiling="http://127.0.0.1:$cport"
 list_hwm=0 list_anon=0 list_file=0 list_pss=0 list_threads=0
 if want list; then
     load[list]=$(load1)
+    note_peak
     echo 5 >"/proc/$server_pid/clear_refs"
     run_wrk list mstream "$base/api/contents/?page=1" fixed.lua 10
     list_hwm=$(rss_kib "$server_pid" VmHWM)
@@ -376,6 +414,7 @@ if want list; then
     list_file=$(rss_kib "$server_pid" RssFile)
     list_pss=$(awk '$1 == "Pss:" {print $2}' "/proc/$server_pid/smaps_rollup")
     list_threads=$(awk '$1 == "Threads:" {print $2}' "/proc/$server_pid/status")
+    [[ -n "$nc_base" ]] && run_wrk list mstream-nocache "$nc_base/api/contents/?page=1" fixed.lua 10
     run_wrk list ceiling "$ceiling/list.json" fixed.lua 10
 fi
 
@@ -383,6 +422,7 @@ for s in detail search reviews; do
     want "$s" || continue
     load[$s]=$(load1)
     run_wrk "$s" mstream "$base/" rotate.lua 10 BENCH_PATHS="$work/$s.paths"
+    [[ -n "$nc_base" ]] && run_wrk "$s" mstream-nocache "$nc_base/" rotate.lua 10 BENCH_PATHS="$work/$s.paths"
     run_wrk "$s" ceiling "$ceiling/$s.json" fixed.lua 10
 done
 
@@ -413,6 +453,9 @@ if want upload; then
     rm -f "$work/src/big.mp4"
 fi
 rss_end=$(rss_kib "$server_pid" VmRSS)
+note_peak
+nc_peak=0
+[[ -n "$nc_pid" ]] && nc_peak=$(rss_kib "$nc_pid" VmHWM)
 
 # --- the report ---------------------------------------------------------------
 finished="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -421,6 +464,7 @@ commit="$(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HE
 export META_LOAD="$(for k in "${!load[@]}"; do echo "$k=${load[$k]}"; done)"
 export META_BODIES="$(for k in "${!body_sizes[@]}"; do echo "$k=${body_sizes[$k]}"; done)"
 export META_SQL="$(for k in "${!sql[@]}"; do echo "$k=${sql[$k]}"; done)"
+export META_SQL_NC="$(for k in "${!sql_nc[@]}"; do echo "$k=${sql_nc[$k]}"; done)"
 export META_SQL_MISS="$(for k in "${!sql_miss[@]}"; do echo "$k=${sql_miss[$k]}"; done)"
 python3 - "$work/meta.json" <<EOF
 import json, os, sys
@@ -428,6 +472,7 @@ kv = lambda name: dict(l.split("=", 1) for l in os.environ[name].splitlines() if
 order = lambda d, keys: {k: d[k] for k in keys if k in d}
 sql = {k: float(v) for k, v in kv("META_SQL").items()}
 sql_miss = {k: float(v) for k, v in kv("META_SQL_MISS").items() if v != "-"}
+sql_nc = {k: float(v) for k, v in kv("META_SQL_NC").items()}
 bodies = {k: " / ".join(v.split()) for k, v in kv("META_BODIES").items()}
 json.dump({
     "started": "$started", "finished": "$finished",
@@ -441,6 +486,8 @@ json.dump({
     "load": order(kv("META_LOAD"), ["list", "detail", "search", "reviews", "range64k", "download"]),
     "body_sizes": order(bodies, ["list", "detail", "search", "reviews"]),
     "sql": order(sql, ["list", "list100", "detail", "search", "reviews", "range64k"]),
+    **({"sql_nocache": order(sql_nc, ["list", "list100", "detail", "search", "reviews"])}
+       if sql_nc else {}),
     "sql_list_20": sql["list"], "sql_list_100": sql["list100"],
     "sql_miss": order(sql_miss, ["list", "list100", "detail", "search", "reviews"]),
     **({"sql_miss_list_20": sql_miss["list"], "sql_miss_list_100": sql_miss["list100"]}
@@ -455,6 +502,8 @@ json.dump({
         "list_rss_file_mib": $list_file / 1024, "list_pss_mib": $list_pss / 1024,
         "list_threads": $list_threads} if $list_hwm else {}),
     "rss_end_mib": $rss_end / 1024,
+    "rss_run_peak_mib": $run_peak / 1024,
+    **({"nocache_rss_run_peak_mib": $nc_peak / 1024} if $nc_peak else {}),
 }, open(sys.argv[1], "w"), indent=1)
 EOF
 name="$(date -u +%Y-%m-%d)"

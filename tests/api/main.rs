@@ -23,6 +23,7 @@ mod options;
 mod panel;
 mod progress;
 mod races;
+mod read_model;
 mod reviews;
 mod scaleout;
 mod schema;

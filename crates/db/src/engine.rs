@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::conn::AnyConn;
 use crate::error::{DbError, DbResult};
+use crate::read_model;
 use crate::search;
 use crate::sql::{contains_pattern, Bind, Sql};
 use crate::table::{Derive, Label, Link, Table};
@@ -30,6 +31,13 @@ pub trait DbRow: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {
     const FIELDS: &'static [&'static str];
     /// The stored fields as a record.
     fn into_record(self) -> DbResult<Record>;
+    /// The row's read model ([`Table::read_model`]), when its type reads one
+    /// and the row carries it.
+    fn take_read_model(&mut self) -> Option<String> {
+        None
+    }
+    /// Whether the type reads a `read_model` column.
+    const READS_MODEL: bool = false;
 }
 
 /// Reads a stored id.
@@ -82,7 +90,7 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
         return Ok(Listed::empty(count, page));
     }
     let mut sql = Sql::new(conn);
-    push_select(&mut sql, table);
+    push_select(&mut sql, table, R::READS_MODEL);
     push_where(&mut sql, table, query);
     push_order(&mut sql, table, query);
     // The page size (1..=100) is written into the text: a bound LIMIT makes
@@ -90,8 +98,8 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
     sql.push_owned(&format!(" LIMIT {}", page.size.clamp(1, 1000)))
         .push(" OFFSET ")
         .bind(Bind::Int(page.offset().min(i64::MAX as u64) as i64));
-    let mut records = read::<R>(sql.load::<R>(conn)?)?;
-    attach_derived(conn, table, &mut records)?;
+    let rows = sql.load::<R>(conn)?;
+    let records = read_derived::<R>(conn, table, rows)?;
     Ok(Listed {
         count,
         records,
@@ -141,11 +149,14 @@ fn list_searched<R: DbRow>(
 
 /// `SELECT t.<stored columns> FROM <table> t`: the row type's columns only
 /// (not `t.*`, which would also read the denormalised search text).
-fn push_select(sql: &mut Sql, table: &Table) {
+fn push_select(sql: &mut Sql, table: &Table, model: bool) {
     sql.push("SELECT ");
     for (i, column) in table.columns.iter().enumerate() {
         sql.push(if i == 0 { "t." } else { ", t." })
             .push(column.column);
+    }
+    if let Some(model) = read_model::select(table, sql.is_postgres()).filter(|_| model) {
+        sql.push(", ").push_owned(&model).push(" AS read_model");
     }
     sql.push(" FROM ").push(table.name).push(" t");
 }
@@ -188,13 +199,12 @@ pub fn records_where<R: DbRow>(
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(conn);
-    push_select(&mut sql, table);
+    push_select(&mut sql, table, R::READS_MODEL);
     sql.push(" WHERE t.").push(column).push(" IN ");
     sql.bind_in(ids.iter().copied());
     sql.push(" ORDER BY t.created ASC, t.id ASC");
-    let mut records = read::<R>(sql.load::<R>(conn)?)?;
-    attach_derived(conn, table, &mut records)?;
-    Ok(records)
+    let rows = sql.load::<R>(conn)?;
+    read_derived::<R>(conn, table, rows)
 }
 
 /// One entity by id, with its derived fields.
@@ -204,8 +214,34 @@ pub fn get<R: DbRow>(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<Re
         .ok_or(DbError::NotFound)
 }
 
-fn read<R: DbRow>(rows: Vec<R>) -> DbResult<Vec<Record>> {
-    rows.into_iter().map(DbRow::into_record).collect()
+/// The records of `rows` with their derived fields: from the rows' read
+/// model when the table keeps one and every row carries it, else read by
+/// [`attach_derived`]'s relation statement.
+fn read_derived<R: DbRow>(
+    conn: &mut AnyConn,
+    table: &Table,
+    rows: Vec<R>,
+) -> DbResult<Vec<Record>> {
+    let mut models = Vec::with_capacity(rows.len());
+    let mut records = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        models.push(row.take_read_model());
+        records.push(row.into_record()?);
+    }
+    if read_model::usable(table) && !models.is_empty() && models.iter().all(Option::is_some) {
+        let order = field_order(table);
+        for (record, model) in records.iter_mut().zip(models) {
+            read_model::apply(table, record, model.as_deref().unwrap_or("[]"))?;
+            record.reorder(&order);
+        }
+    } else {
+        attach_derived(conn, table, &mut records)?;
+    }
+    Ok(records)
+}
+
+fn field_order(table: &Table) -> Vec<&'static str> {
+    table.resource.fields.iter().map(|f| f.name).collect()
 }
 
 fn filter_bind(value: &FilterValue) -> Bind {
@@ -446,7 +482,7 @@ pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record])
             apply_relation(relation, rows, records)?;
         }
     }
-    let order: Vec<&str> = table.resource.fields.iter().map(|f| f.name).collect();
+    let order = field_order(table);
     for record in records.iter_mut() {
         record.reorder(&order);
     }

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod media;
 pub mod migrate;
 pub mod progress;
+pub mod read_model;
 pub mod reviews;
 pub mod schema;
 pub mod search;

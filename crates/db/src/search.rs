@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::conn::AnyConn;
 use crate::engine::parse_id;
 use crate::error::DbResult;
+use crate::read_model;
 use crate::sql::{contains_pattern, Bind, Sql};
 use crate::table::{SearchText, Table};
 use crate::tables;
@@ -118,12 +119,17 @@ fn refresh(
     }
     let mut sql = Sql::new(conn);
     let expression = text_expression(table, sql.is_postgres());
+    let model = read_model::expression(table, sql.is_postgres());
     sql.push("UPDATE ")
         .push(table.name)
         .push(" SET ")
         .push(search.column)
         .push(" = ")
         .push_owned(&expression);
+    // The read model names the same relations: the same writes change it.
+    if let (Some(column), Some(model)) = (table.read_model, model) {
+        sql.push(", ").push(column).push(" = ").push_owned(&model);
+    }
     if let Some(ids) = ids {
         sql.push(" WHERE id IN ").bind_in(ids.iter().copied());
     }

@@ -95,6 +95,13 @@ pub struct Table {
     /// The denormalised search text, when the table keeps one; it then
     /// answers `?search=` alone.
     pub search_text: Option<SearchText>,
+    /// The read model column, when the table keeps one: every derived
+    /// field of the row (many-to-many ids and labels, labels of references)
+    /// as JSON, rewritten in the write transaction by the same machinery as
+    /// the search text (see [`crate::read_model`]), so that reading a row
+    /// needs no relation statement. NULL (a row not yet written since the
+    /// column was added) reads the relations instead.
+    pub read_model: Option<&'static str>,
 }
 
 impl Table {

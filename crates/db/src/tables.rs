@@ -59,7 +59,8 @@ fn time(v: NaiveDateTime) -> DbResult<FieldValue> {
 
 /// Declares a row type read by column name and its conversion to a record.
 macro_rules! db_row {
-    ($(#[$meta:meta])* $row:ident { $($col:ident : $st:ident => $conv:ident $(as $wire:literal)?),* $(,)? }) => {
+    ($(#[$meta:meta])* $row:ident { $($col:ident : $st:ident => $conv:ident $(as $wire:literal)?),* $(,)? }
+        $(model $model:ident)?) => {
         $(#[$meta])*
         #[derive(diesel::QueryableByName)]
         pub struct $row {
@@ -67,6 +68,10 @@ macro_rules! db_row {
                 #[diesel(sql_type = $st)]
                 $col: <$st as SqlRust>::Rust,
             )*
+            $(
+                #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+                $model: Option<String>,
+            )?
         }
         impl DbRow for $row {
             const FIELDS: &'static [&'static str] = &[$(db_row!(@name $col $($wire)?)),*];
@@ -75,6 +80,12 @@ macro_rules! db_row {
                 $( record.set(db_row!(@name $col $($wire)?), $conv(self.$col)?); )*
                 Ok(record)
             }
+            $(
+                fn take_read_model(&mut self) -> Option<String> {
+                    self.$model.take()
+                }
+                const READS_MODEL: bool = { let _ = stringify!($model); true };
+            )?
         }
     };
     (@name $col:ident $wire:literal) => { $wire };
@@ -102,7 +113,7 @@ db_row!(
         id: Text => id, name: Text => text, about: Text => text, type_id: Text => id as "type",
         rating: Double => float, reviews_count: BigInt => int,
         created: SqlTimestamp => time, updated: SqlTimestamp => time,
-    }
+    } model read_model
 );
 db_row!(
     /// A row of `media_files`.
@@ -125,7 +136,7 @@ db_row!(
         id: Text => id, content_id: Text => id as "content", user_id: Text => id as "user",
         title: Text => text, review: Text => text, rating: Integer => int,
         created: SqlTimestamp => time, updated: SqlTimestamp => time,
-    }
+    } model read_model
 );
 db_row!(
     /// A row of `subscriptions`.
@@ -261,6 +272,7 @@ static GENRES: Table = Table {
     name: "genres",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -275,6 +287,7 @@ static TAGS: Table = Table {
     name: "parental_control_tags",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -289,6 +302,7 @@ static TYPES: Table = Table {
     name: "content_types",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("type"), CREATED, UPDATED],
     links: &[],
     derived: &[Derive::Reverse {
@@ -303,6 +317,7 @@ static ARTISTS: Table = Table {
     name: "artists",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), col("about"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -315,6 +330,7 @@ static CONTENTS: Table = Table {
         column: "search_text",
         fts: "contents_search",
     }),
+    read_model: Some("read_model"),
     columns: &[
         ID,
         col("name"),
@@ -361,6 +377,7 @@ static MEDIA_FILES: Table = Table {
     name: "media_files",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         col("name"),
@@ -383,6 +400,7 @@ static RELATIONS: Table = Table {
     name: "artist_content_relations",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         fk("artist", "artist_id", "artists", "name"),
@@ -408,6 +426,7 @@ static REVIEWS: Table = Table {
     name: "reviews",
     fts: Some("reviews_fts"),
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         fk("content", "content_id", "contents", "name"),
@@ -429,6 +448,7 @@ static PLANS: Table = Table {
     name: "plans",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[ID, col("name"), CREATED, UPDATED],
     links: &[],
     derived: &[],
@@ -438,6 +458,7 @@ static SUBSCRIPTIONS: Table = Table {
     name: "subscriptions",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         fk("user", "user_id", "users", "username"),
@@ -462,6 +483,7 @@ static USERS: Table = Table {
     name: "users",
     fts: None,
     search_text: None,
+    read_model: None,
     columns: &[
         ID,
         col("username"),
