@@ -6,8 +6,8 @@ use mstream_kernel::user::UserId;
 use mstream_kernel::{Timestamp, User};
 
 use crate::conn::AnyConn;
-use crate::engine::parse_id;
 use crate::error::{DbError, DbResult};
+use crate::rows::parse_id;
 use crate::schema::{auth_tokens, users};
 
 #[derive(Queryable, Selectable)]

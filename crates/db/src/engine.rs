@@ -1,28 +1,31 @@
-//! One storage engine for every catalog resource, driven by its [`Table`]
-//! mapping and the kernel's [`ListQuery`].
+//! The read side of the storage engine every catalog resource shares,
+//! driven by its [`Table`] mapping and the kernel's [`ListQuery`]: lists
+//! (filters, search, ordering, the page) and entities by ids.
 //!
 //! A list runs a constant number of statements whatever the page size: a
-//! count, the page, and one batched query for every relation of the page's
-//! rows.
+//! count, the page, and — unless the table's read model already carries
+//! them — one batched statement for every derived field of the page's rows
+//! ([`crate::derived`]). Writes are [`crate::write`]'s; keeping the derived
+//! columns true after a write is [`crate::upkeep`]'s.
 
 use std::collections::HashMap;
 
 use diesel::deserialize::QueryableByName;
 use diesel::pg::Pg;
-use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::sqlite::Sqlite;
+use mstream_kernel::query::MAX_PAGE_SIZE;
 use mstream_kernel::query::{FilterValue, Lookup, Page};
-use mstream_kernel::{
-    FieldErrors, FieldValue, Kind, ListQuery, Record, Timestamp, Value, WriteSet,
-};
+use mstream_kernel::{Kind, ListQuery, Record};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
+use crate::derived::attach_derived;
 use crate::error::{DbError, DbResult};
 use crate::read_model;
+use crate::rows::{parse_id, CountRow, IdRow};
 use crate::search;
 use crate::sql::{contains_pattern, Bind, Sql};
-use crate::table::{Derive, Label, Link, Table};
+use crate::table::Table;
 
 /// A table's row type, read by column name and turned into a [`Record`]
 /// holding the stored fields (derived fields are attached afterwards).
@@ -38,23 +41,6 @@ pub trait DbRow: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static {
     }
     /// Whether the type reads a `read_model` column.
     const READS_MODEL: bool = false;
-}
-
-/// Reads a stored id.
-pub fn parse_id(text: &str) -> DbResult<Uuid> {
-    Uuid::parse_str(text).map_err(|_| DbError::Corrupt(format!("bad id {text:?}")))
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-pub(crate) struct IdRow {
-    #[diesel(sql_type = Text)]
-    pub(crate) id: String,
 }
 
 /// A page of records and the total that matched.
@@ -93,9 +79,10 @@ pub fn list<R: DbRow>(conn: &mut AnyConn, table: &Table, query: &ListQuery) -> D
     push_select(&mut sql, table, R::READS_MODEL);
     push_where(&mut sql, table, query);
     push_order(&mut sql, table, query);
-    // The page size (1..=100) is written into the text: a bound LIMIT makes
-    // SQLite re-prepare the cached statement on every execution.
-    sql.push_owned(&format!(" LIMIT {}", page.size.clamp(1, 1000)))
+    // The page size (at most `MAX_PAGE_SIZE`, 100) is written into the
+    // text: a bound LIMIT makes SQLite re-prepare the cached statement on
+    // every execution. Clamped here too, so no caller can ask for more.
+    sql.push_owned(&format!(" LIMIT {}", page.size.clamp(1, MAX_PAGE_SIZE)))
         .push(" OFFSET ")
         .bind(Bind::Int(page.offset().min(i64::MAX as u64) as i64));
     let rows = sql.load::<R>(conn)?;
@@ -229,7 +216,7 @@ fn read_derived<R: DbRow>(
         records.push(row.into_record()?);
     }
     if read_model::usable(table) && !models.is_empty() && models.iter().all(Option::is_some) {
-        let order = field_order(table);
+        let order = table.field_order();
         for (record, model) in records.iter_mut().zip(models) {
             read_model::apply(table, record, model.as_deref().unwrap_or("[]"))?;
             record.reorder(&order);
@@ -238,10 +225,6 @@ fn read_derived<R: DbRow>(
         attach_derived(conn, table, &mut records)?;
     }
     Ok(records)
-}
-
-fn field_order(table: &Table) -> Vec<&'static str> {
-    table.resource.fields.iter().map(|f| f.name).collect()
 }
 
 fn filter_bind(value: &FilterValue) -> Bind {
@@ -397,385 +380,6 @@ fn push_search_term(sql: &mut Sql, table: &Table, term: &str) {
         sql.push("SELECT id FROM ")
             .push(table.name)
             .push(" WHERE 1 = 0");
-    }
-}
-
-/// One relation that [`attach_derived`] reads.
-enum Relation {
-    Link(&'static Link),
-    LabelOf {
-        field: &'static str,
-        of: &'static str,
-        label: Label,
-    },
-    Reverse {
-        field: &'static str,
-        from: &'static str,
-        owner: &'static str,
-        label: &'static str,
-    },
-}
-
-#[derive(QueryableByName)]
-struct DerivedRow {
-    #[diesel(sql_type = Integer)]
-    k: i32,
-    #[diesel(sql_type = Text)]
-    owner: String,
-    #[diesel(sql_type = Text)]
-    target: String,
-    #[diesel(sql_type = Text)]
-    label: String,
-}
-
-/// Loads every derived field of `records` — many-to-many ids and names,
-/// labels of references, reverse relations — in ONE statement: a `UNION
-/// ALL` with a branch per relation, tagged `k`. (A statement per relation
-/// cost a round trip each: on PostgreSQL the round trip, not the query, is
-/// most of a detail's time.)
-pub fn attach_derived(conn: &mut AnyConn, table: &Table, records: &mut [Record]) -> DbResult<()> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = records.iter().filter_map(Record::id).collect();
-    let relations: Vec<Relation> = table
-        .links
-        .iter()
-        .map(Relation::Link)
-        .chain(table.derived.iter().filter_map(|derive| {
-            match *derive {
-                Derive::LabelOf { field, of } => table
-                    .column(of)
-                    .and_then(|c| c.refers)
-                    .map(|label| Relation::LabelOf { field, of, label }),
-                Derive::Reverse {
-                    field,
-                    from,
-                    owner,
-                    label,
-                } => Some(Relation::Reverse {
-                    field,
-                    from,
-                    owner,
-                    label,
-                }),
-            }
-        }))
-        .collect();
-    if !relations.is_empty() {
-        let mut sql = Sql::new(conn);
-        for (k, relation) in relations.iter().enumerate() {
-            if k > 0 {
-                sql.push(" UNION ALL ");
-            }
-            sql.push_owned(&format!("SELECT {k} AS k, "));
-            push_relation(&mut sql, relation, records, &ids);
-        }
-        sql.push(" ORDER BY k, label, target");
-        let mut rows: Vec<Vec<DerivedRow>> = relations.iter().map(|_| Vec::new()).collect();
-        for row in sql.load::<DerivedRow>(conn)? {
-            if let Some(branch) = usize::try_from(row.k).ok().and_then(|k| rows.get_mut(k)) {
-                branch.push(row);
-            }
-        }
-        for (relation, rows) in relations.iter().zip(rows) {
-            apply_relation(relation, rows, records)?;
-        }
-    }
-    let order = field_order(table);
-    for record in records.iter_mut() {
-        record.reorder(&order);
-    }
-    Ok(())
-}
-
-/// One branch's `owner, target, label FROM …` (after `SELECT k,`).
-fn push_relation(sql: &mut Sql, relation: &Relation, records: &[Record], ids: &[Uuid]) {
-    match *relation {
-        Relation::Link(link) => {
-            sql.push("l.")
-                .push(link.owner)
-                .push(" AS owner, l.")
-                .push(link.target);
-            sql.push(" AS target, x.")
-                .push(link.label.column)
-                .push(" AS label FROM ")
-                .push(link.table);
-            sql.push(" l JOIN ")
-                .push(link.label.table)
-                .push(" x ON x.id = l.")
-                .push(link.target);
-            sql.push(" WHERE l.")
-                .push(link.owner)
-                .push(" IN ")
-                .bind_in(ids.iter().copied());
-        }
-        Relation::LabelOf { of, label, .. } => {
-            let targets: Vec<Uuid> = records
-                .iter()
-                .filter_map(|r| match r.get(of) {
-                    Some(FieldValue::Id(id)) => Some(*id),
-                    _ => None,
-                })
-                .collect();
-            sql.push("id AS owner, '' AS target, ")
-                .push(label.column)
-                .push(" AS label FROM ");
-            sql.push(label.table)
-                .push(" WHERE id IN ")
-                .bind_in(dedup(targets));
-        }
-        Relation::Reverse {
-            from, owner, label, ..
-        } => {
-            sql.push(owner)
-                .push(" AS owner, '' AS target, ")
-                .push(label)
-                .push(" AS label FROM ");
-            sql.push(from)
-                .push(" WHERE ")
-                .push(owner)
-                .push(" IN ")
-                .bind_in(ids.iter().copied());
-        }
-    }
-}
-
-/// Sets one relation's field(s) on every record from its (ordered) rows.
-fn apply_relation(
-    relation: &Relation,
-    rows: Vec<DerivedRow>,
-    records: &mut [Record],
-) -> DbResult<()> {
-    let key = |record: &Record| {
-        record
-            .id()
-            .map(|id| id.hyphenated().to_string())
-            .unwrap_or_default()
-    };
-    match *relation {
-        Relation::Link(link) => {
-            let mut by_owner: HashMap<String, (Vec<Uuid>, Vec<String>)> = HashMap::new();
-            for row in rows {
-                let entry = by_owner.entry(row.owner).or_default();
-                entry.0.push(parse_id(&row.target)?);
-                entry.1.push(row.label);
-            }
-            for record in records.iter_mut() {
-                let (targets, labels) = by_owner.remove(&key(record)).unwrap_or_default();
-                record.set(link.field, FieldValue::Ids(targets));
-                record.set(link.names, FieldValue::Texts(labels));
-            }
-        }
-        Relation::LabelOf { field, of, .. } => {
-            let labels: HashMap<String, String> =
-                rows.into_iter().map(|r| (r.owner, r.label)).collect();
-            for record in records.iter_mut() {
-                let value = match record.get(of) {
-                    Some(FieldValue::Id(id)) => labels
-                        .get(&id.hyphenated().to_string())
-                        .map_or(FieldValue::Null, |l| FieldValue::Text(l.clone())),
-                    _ => FieldValue::Null,
-                };
-                record.set(field, value);
-            }
-        }
-        Relation::Reverse { field, .. } => {
-            let mut by_owner: HashMap<String, Vec<String>> = HashMap::new();
-            for row in rows {
-                by_owner.entry(row.owner).or_default().push(row.label);
-            }
-            for record in records.iter_mut() {
-                let labels = by_owner.remove(&key(record)).unwrap_or_default();
-                record.set(field, FieldValue::Texts(labels));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn dedup(mut ids: Vec<Uuid>) -> Vec<Uuid> {
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-fn value_bind(value: &Value) -> Option<Bind> {
-    match value {
-        Value::Text(t) => Some(Bind::Text(t.clone())),
-        Value::Int(n) => Some(Bind::Int(*n)),
-        Value::Bool(b) => Some(Bind::Bool(*b)),
-        Value::Ref(id) => Some(Bind::from(*id)),
-        Value::Refs(_) => None,
-    }
-}
-
-/// Field errors for every referred id in `set` that does not exist
-/// (DRF: `Invalid pk "…" - object does not exist.`). One query per
-/// referring field.
-pub fn missing_references(
-    conn: &mut AnyConn,
-    table: &Table,
-    set: &WriteSet,
-) -> DbResult<FieldErrors> {
-    let mut errors = FieldErrors::new();
-    for (field, value) in set.iter() {
-        let (target_table, wanted): (&str, Vec<Uuid>) = match value {
-            Value::Ref(id) => match table.column(field).and_then(|c| c.refers) {
-                Some(label) => (label.table, vec![*id]),
-                None => continue,
-            },
-            Value::Refs(ids) => match table.link(field) {
-                Some(link) => (link.label.table, ids.clone()),
-                None => continue,
-            },
-            _ => continue,
-        };
-        let mut sql = Sql::new(conn);
-        sql.push("SELECT id FROM ")
-            .push(target_table)
-            .push(" WHERE id IN ")
-            .bind_in(wanted.iter().copied());
-        let found: Vec<String> = sql.load::<IdRow>(conn)?.into_iter().map(|r| r.id).collect();
-        if let Some(missing) = wanted
-            .iter()
-            .find(|id| !found.contains(&id.hyphenated().to_string()))
-        {
-            errors.add(
-                field,
-                format!("Invalid pk \"{missing}\" - object does not exist."),
-            );
-        }
-    }
-    Ok(errors)
-}
-
-/// Inserts a new entity with the values of `set` plus `extra` columns.
-pub(crate) fn insert(
-    conn: &mut AnyConn,
-    table: &Table,
-    id: Uuid,
-    now: Timestamp,
-    set: &WriteSet,
-    extra: &[(&str, Bind)],
-) -> DbResult<()> {
-    let mut columns: Vec<&str> = vec!["id", "created", "updated"];
-    let mut binds = vec![
-        Bind::from(id),
-        Bind::Time(now.naive_utc()),
-        Bind::Time(now.naive_utc()),
-    ];
-    for (field, value) in set.iter() {
-        if let (Some(column), Some(bind)) = (table.column(field), value_bind(value)) {
-            columns.push(column.column);
-            binds.push(bind);
-        }
-    }
-    for (column, bind) in extra {
-        columns.push(column);
-        binds.push(bind.clone());
-    }
-    let mut sql = Sql::new(conn);
-    sql.push("INSERT INTO ")
-        .push(table.name)
-        .push(" (")
-        .push_owned(&columns.join(", "))
-        .push(") VALUES ");
-    sql.bind_list(binds);
-    sql.execute(conn)?;
-    write_links(conn, table, id, set, false)?;
-    search::after_write(conn, table, Some(id), Vec::new())
-}
-
-/// Updates the fields `set` carries plus `extra` columns, and `updated`.
-pub(crate) fn update(
-    conn: &mut AnyConn,
-    table: &Table,
-    id: Uuid,
-    now: Timestamp,
-    set: &WriteSet,
-    extra: &[(&str, Bind)],
-) -> DbResult<()> {
-    let mut sql = Sql::new(conn);
-    sql.push("UPDATE ")
-        .push(table.name)
-        .push(" SET updated = ")
-        .bind(Bind::Time(now.naive_utc()));
-    for (field, value) in set.iter() {
-        if let (Some(column), Some(bind)) = (table.column(field), value_bind(value)) {
-            sql.push(", ").push(column.column).push(" = ").bind(bind);
-        }
-    }
-    for (column, bind) in extra {
-        sql.push(", ")
-            .push_owned(column)
-            .push(" = ")
-            .bind(bind.clone());
-    }
-    sql.push(" WHERE id = ").bind(id);
-    if sql.execute(conn)? == 0 {
-        return Err(DbError::NotFound);
-    }
-    write_links(conn, table, id, set, true)?;
-    let naming = search::rows_naming(conn, table, id)?;
-    search::after_write(conn, table, Some(id), naming)
-}
-
-fn write_links(
-    conn: &mut AnyConn,
-    table: &Table,
-    id: Uuid,
-    set: &WriteSet,
-    replace: bool,
-) -> DbResult<()> {
-    for link in table.links {
-        let Some(targets) = set.references(link.field) else {
-            continue;
-        };
-        if replace {
-            let mut sql = Sql::new(conn);
-            sql.push("DELETE FROM ")
-                .push(link.table)
-                .push(" WHERE ")
-                .push(link.owner)
-                .push(" = ")
-                .bind(id);
-            sql.execute(conn)?;
-        }
-        if targets.is_empty() {
-            continue;
-        }
-        let mut sql = Sql::new(conn);
-        sql.push("INSERT INTO ")
-            .push(link.table)
-            .push(" (")
-            .push(link.owner)
-            .push(", ");
-        sql.push(link.target).push(") VALUES ");
-        for (i, target) in targets.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_list([Bind::from(id), Bind::from(*target)]);
-        }
-        sql.execute(conn)?;
-    }
-    Ok(())
-}
-
-/// Deletes one entity (the schema's cascades remove what depends on it).
-/// Search texts naming the entity are rewritten without it.
-pub(crate) fn delete(conn: &mut AnyConn, table: &Table, id: Uuid) -> DbResult<()> {
-    // Read before the delete: its cascades remove the links that say which.
-    let naming = search::rows_naming(conn, table, id)?;
-    let mut sql = Sql::new(conn);
-    sql.push("DELETE FROM ")
-        .push(table.name)
-        .push(" WHERE id = ")
-        .bind(id);
-    match sql.execute(conn)? {
-        0 => Err(DbError::NotFound),
-        _ => search::after_write(conn, table, None, naming),
     }
 }
 

@@ -17,8 +17,8 @@ use diesel::sql_types::{Double, Integer, Nullable, Text};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::parse_id;
 use crate::error::DbResult;
+use crate::rows::parse_id;
 use crate::sql::{Bind, Sql};
 
 /// The kind of job that packages a video for HLS (with its poster and

@@ -15,6 +15,7 @@
 pub mod accounts;
 pub mod cascade;
 pub mod conn;
+pub(crate) mod derived;
 pub mod engine;
 pub mod error;
 pub mod generation;
@@ -25,6 +26,7 @@ pub mod migrate;
 pub mod progress;
 pub mod read_model;
 pub mod reviews;
+pub(crate) mod rows;
 pub mod schema;
 pub mod search;
 pub mod seed;
@@ -32,7 +34,9 @@ pub(crate) mod sql;
 pub mod table;
 pub mod tables;
 pub mod tx;
+pub mod upkeep;
 pub mod uploads;
+pub mod write;
 
 pub use conn::{AnyConn, Backend, DbPool, PoolOptions, PoolStats};
 pub use error::{DbError, DbResult};

@@ -6,10 +6,10 @@ use uuid::Uuid;
 use mstream_kernel::{Record, Timestamp, WriteSet};
 
 use crate::conn::AnyConn;
-use crate::engine;
 use crate::error::DbResult;
 use crate::sql::Bind;
 use crate::tables;
+use crate::write;
 
 /// The facts of bytes the server stored for a media file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub fn insert_media_file(
     set: &WriteSet,
     file: &StoredFile,
 ) -> DbResult<()> {
-    engine::insert(
+    write::insert(
         conn,
         tables::MEDIA_FILE.table,
         id,
@@ -68,7 +68,7 @@ pub fn update_media_file(
 ) -> DbResult<()> {
     let columns = file.map(StoredFile::columns);
     let extra = columns.as_ref().map_or(&[][..], |c| &c[..]);
-    engine::update(conn, tables::MEDIA_FILE.table, id, now, set, extra)
+    write::update(conn, tables::MEDIA_FILE.table, id, now, set, extra)
 }
 
 /// The media files of a content.

@@ -13,8 +13,8 @@ use mstream_kernel::{MediaFileId, Page, Timestamp, UserId};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::parse_id;
 use crate::error::{DbError, DbResult};
+use crate::rows::parse_id;
 use crate::sql::{Bind, Sql};
 
 #[derive(diesel::QueryableByName)]

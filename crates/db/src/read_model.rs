@@ -19,8 +19,8 @@
 
 use mstream_kernel::{FieldValue, Record};
 
-use crate::engine::parse_id;
 use crate::error::{DbError, DbResult};
+use crate::rows::parse_id;
 use crate::table::{Derive, Table};
 
 /// Whether `table`'s derived fields can all be kept in its read model.

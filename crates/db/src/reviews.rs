@@ -21,8 +21,8 @@ use diesel::sql_types::{BigInt, Text};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::parse_id;
 use crate::error::DbResult;
+use crate::rows::parse_id;
 use crate::sql::{Bind, Sql};
 
 #[derive(diesel::QueryableByName)]
@@ -140,7 +140,7 @@ pub fn insert_review(
     set: &mstream_kernel::WriteSet,
     author: Uuid,
 ) -> DbResult<()> {
-    crate::engine::insert(
+    crate::write::insert(
         conn,
         crate::tables::REVIEW.table,
         id,

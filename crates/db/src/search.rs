@@ -1,5 +1,6 @@
 //! A table's denormalised search text ([`SearchText`]): what a `?search=`
-//! term is matched against, and keeping it true on every write.
+//! term is matched against, and the statement that rewrites it. Which rows
+//! a write makes stale is [`crate::upkeep`]'s.
 //!
 //! A content is found by the names of its genres, cast, tags and type as
 //! well as by its own text. Matching each term against every relation at
@@ -12,17 +13,10 @@
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::parse_id;
 use crate::error::DbResult;
 use crate::read_model;
 use crate::sql::{contains_pattern, Bind, Sql};
 use crate::table::{SearchText, Table};
-use crate::tables;
-
-/// The tables that keep a [`SearchText`].
-fn searched_tables() -> [&'static Table; 1] {
-    [tables::CONTENT.table]
-}
 
 /// Appends the condition "every one of `terms` appears in the row's search
 /// text" for the row aliased `t`; `and` writes the `WHERE`/`AND` before
@@ -108,7 +102,7 @@ fn text_expression(table: &Table, postgres: bool) -> String {
 
 /// Rewrites the search text of the rows of `table` with these ids, or of
 /// every row when `ids` is `None`.
-fn refresh(
+pub(crate) fn refresh(
     conn: &mut AnyConn,
     table: &Table,
     search: &SearchText,
@@ -135,110 +129,6 @@ fn refresh(
     }
     sql.execute(conn)?;
     Ok(())
-}
-
-/// Rewrites the search text of every row of every table that keeps one
-/// (after a bulk load that bypassed the engine's writes).
-pub fn refresh_all(conn: &mut AnyConn) -> DbResult<()> {
-    for table in searched_tables() {
-        if let Some(search) = &table.search_text {
-            refresh(conn, table, search, None)?;
-        }
-    }
-    Ok(())
-}
-
-/// The rows whose search text names entity `id` of `written`: for each
-/// table keeping a search text, the ids of its rows that link to or refer
-/// to that entity through a searchable field.
-pub(crate) fn rows_naming(
-    conn: &mut AnyConn,
-    written: &Table,
-    id: Uuid,
-) -> DbResult<Vec<(&'static Table, Vec<Uuid>)>> {
-    let mut found = Vec::new();
-    if !feeds_search(written) {
-        return Ok(found);
-    }
-    for table in searched_tables() {
-        if table.search_text.is_none() {
-            continue;
-        }
-        let mut owners: Vec<Uuid> = Vec::new();
-        for field in table.resource.searchable() {
-            let (from, owner, target) = if let Some(link) = table.link(field.name) {
-                if link.label.table != written.name {
-                    continue;
-                }
-                (link.table, link.owner, link.target)
-            } else if let Some(column) = table.column(field.name) {
-                match column.refers {
-                    Some(label) if label.table == written.name => (table.name, "id", column.column),
-                    _ => continue,
-                }
-            } else {
-                continue;
-            };
-            let mut sql = Sql::new(conn);
-            sql.push("SELECT ")
-                .push(owner)
-                .push(" AS id FROM ")
-                .push(from)
-                .push(" WHERE ")
-                .push(target)
-                .push(" = ")
-                .bind(id);
-            for row in sql.load::<crate::engine::IdRow>(conn)? {
-                owners.push(parse_id(&row.id)?);
-            }
-        }
-        if !owners.is_empty() {
-            owners.sort_unstable();
-            owners.dedup();
-            found.push((table, owners));
-        }
-    }
-    Ok(found)
-}
-
-/// Rewrites the search texts that a write of `written` may have changed:
-/// that of the row `own` (inserted or updated; `None` after a delete), and
-/// those of the rows in `naming` (from [`rows_naming`], read before a
-/// delete removed the links).
-pub(crate) fn after_write(
-    conn: &mut AnyConn,
-    written: &Table,
-    own: Option<Uuid>,
-    naming: Vec<(&'static Table, Vec<Uuid>)>,
-) -> DbResult<()> {
-    if let (Some(search), Some(id)) = (&written.search_text, own) {
-        refresh(conn, written, search, Some(&[id]))?;
-    }
-    for (table, ids) in naming {
-        if let Some(search) = &table.search_text {
-            refresh(conn, table, search, Some(&ids))?;
-        }
-    }
-    Ok(())
-}
-
-/// Whether any table's search text names entities of `table`.
-fn feeds_search(table: &Table) -> bool {
-    searched_tables().iter().any(|searched| {
-        searched.search_text.is_some()
-            && searched.resource.searchable().any(|field| {
-                searched
-                    .link(field.name)
-                    .map(|link| link.label.table)
-                    .or_else(|| {
-                        searched
-                            .column(field.name)
-                            .and_then(|c| c.refers)
-                            .map(|label| label.table)
-                    })
-                    == Some(table.name)
-            })
-    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::conn::AnyConn;
 use crate::error::DbResult;
 use crate::sql::{Bind, Sql};
-use crate::{engine, search, tx};
+use crate::{engine, tx, upkeep};
 
 /// How many rows one multi-row INSERT (and one transaction) carries (SQLite
 /// allows 32,766 bound parameters per statement, PostgreSQL 65,535).
@@ -355,6 +355,6 @@ fn insert_values(
 /// Writes what the engine derives from rows that went in around it: every
 /// content's search text and the planner's statistics.
 pub fn finish(conn: &mut AnyConn) -> DbResult<()> {
-    search::refresh_all(conn)?;
+    upkeep::refresh_all(conn)?;
     engine::refresh_statistics(conn)
 }

@@ -105,6 +105,12 @@ pub struct Table {
 }
 
 impl Table {
+    /// The declared fields' names, in declaration order (the order a
+    /// record's fields are shown in).
+    pub fn field_order(&self) -> Vec<&'static str> {
+        self.resource.fields.iter().map(|f| f.name).collect()
+    }
+
     /// The column storing `field`.
     pub fn column(&self, field: &str) -> Option<&'static Column> {
         self.columns.iter().find(|c| c.field == field)

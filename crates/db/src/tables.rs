@@ -6,12 +6,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::sql_types::{BigInt, Bool, Double, Integer, Text, Timestamp as SqlTimestamp};
-use mstream_kernel::{FieldValue, ListQuery, Record, Resource, Timestamp, WriteSet};
+use mstream_kernel::{FieldValue, ListQuery, Record, Resource, Timestamp};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::{self, parse_id, DbRow, Listed};
+use crate::engine::{self, DbRow, Listed};
 use crate::error::{DbError, DbResult};
+use crate::rows::parse_id;
 use crate::table::{col, fk, Derive, Label, Link, SearchText, Table, CREATED, ID, UPDATED};
 
 /// The Rust type diesel reads an SQL type into.
@@ -191,34 +192,6 @@ impl Repo {
             nested(conn, &mut listed.records)?;
         }
         Ok(listed)
-    }
-
-    /// Stores a new entity with the values of `set`, created and updated
-    /// at `now`.
-    pub fn insert(
-        &self,
-        conn: &mut AnyConn,
-        id: Uuid,
-        now: Timestamp,
-        set: &WriteSet,
-    ) -> DbResult<()> {
-        engine::insert(conn, self.table, id, now, set, &[])
-    }
-
-    /// Writes the values `set` carries, and `updated` at `now`.
-    pub fn update(
-        &self,
-        conn: &mut AnyConn,
-        id: Uuid,
-        now: Timestamp,
-        set: &WriteSet,
-    ) -> DbResult<()> {
-        engine::update(conn, self.table, id, now, set, &[])
-    }
-
-    /// Deletes one entity; the schema's cascades remove what depends on it.
-    pub fn delete(&self, conn: &mut AnyConn, id: Uuid) -> DbResult<()> {
-        engine::delete(conn, self.table, id)
     }
 
     /// The wire field a unique violation on this table is about, if any.

@@ -6,8 +6,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::parse_id;
 use crate::error::{DbError, DbResult};
+use crate::rows::parse_id;
 use crate::sql::{Bind, Sql};
 
 /// An upload in progress.

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
-use mstream_db::engine::{self, Listed as DbListed};
+use mstream_db::engine::Listed as DbListed;
 use mstream_db::tables::{self, Repo};
 use mstream_db::{cascade, tx, AnyConn};
 use mstream_kernel::query::Page;
@@ -390,7 +390,7 @@ pub fn parse_body(repo: &Repo, body: &Json, mode: Mode) -> ServiceResult<WriteSe
 
 /// 400 on the field for every referred id that does not exist.
 pub fn check_references(conn: &mut AnyConn, repo: &Repo, set: &WriteSet) -> ServiceResult<()> {
-    let errors: FieldErrors = engine::missing_references(conn, repo.table, set)?;
+    let errors: FieldErrors = repo.missing_references(conn, set)?;
     Ok(errors.into_result()?)
 }
 
