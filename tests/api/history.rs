@@ -220,3 +220,31 @@ async fn the_history_and_the_preview_only_read() {
     }
     assert_eq!(app.get("/api/history/", &admin).await.body["count"], 1);
 }
+
+#[tokio::test]
+async fn granting_admin_is_recorded_with_who_did_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let user = app.signup("promoted").await;
+    let r = app
+        .patch(
+            &format!("/api/users/{}/", user.id),
+            &admin,
+            json!({"is_admin": true}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let history = app
+        .get(&format!("/api/history/?object={}", user.id), &admin)
+        .await;
+    assert_eq!(history.body["count"], 1, "{}", history.body);
+    let entry = &history.body["results"][0];
+    assert_eq!(entry["resource"], "users");
+    assert_eq!(entry["action"], "update");
+    assert_eq!(entry["object_repr"], "promoted");
+    assert_eq!(
+        entry["changes"]["is_admin"],
+        json!({"old": false, "new": true})
+    );
+    assert!(entry["actor_name"].as_str().unwrap().starts_with("admin"));
+}

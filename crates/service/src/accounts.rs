@@ -7,6 +7,7 @@ use mstream_kernel::write::parse_text;
 use mstream_kernel::{Actor, FieldErrors, ListQuery, Mode, Record, Timestamp, User, WriteSet};
 use serde_json::Value as Json;
 
+use crate::audit;
 use crate::catalog::Listed;
 use crate::ctx::Ctx;
 use crate::error::{query_error, ServiceError, ServiceResult};
@@ -430,16 +431,21 @@ impl AccountService {
         body: &Json,
         mode: Mode,
     ) -> ServiceResult<Record> {
-        require_admin(actor)?;
+        let admin = require_admin(actor)?.clone();
         let set = WriteSet::parse(tables::USER.resource(), body, mode)?;
         self.revoking(move |conn| {
             tx::write_accounts(conn, |conn| {
                 let user = UserId::from_uuid(id);
-                repo::user(conn, user)?;
+                let before = tables::USER.get(conn, id)?;
                 if let Some(is_admin) = set.bool("is_admin") {
                     repo::set_admin(conn, user, is_admin, Timestamp::now())?;
                 }
-                Ok(tables::USER.get(conn, id)?)
+                let after = tables::USER.get(conn, id)?;
+                // Granting or revoking admin is an admin's write like any
+                // other: the history shows who did it.
+                let resource = tables::USER.resource().name;
+                audit::note(conn, &admin, resource, id, Some(&before), Some(&after))?;
+                Ok(after)
             })
         })
         .await
