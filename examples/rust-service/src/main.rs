@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! MSTREAM_URL=http://127.0.0.1:8000 MSTREAM_ADMIN_USER=admin \
-//! MSTREAM_ADMIN_PASSWORD=… cargo run -p mstream-client --example tour
+//! MSTREAM_ADMIN_PASSWORD=… cargo run --manifest-path examples/rust-service/Cargo.toml
 //! ```
 
 use std::time::{SystemTime, UNIX_EPOCH};
