@@ -248,3 +248,36 @@ async fn granting_admin_is_recorded_with_who_did_it() {
     );
     assert!(entry["actor_name"].as_str().unwrap().starts_with("admin"));
 }
+
+#[tokio::test]
+async fn reviews_are_recorded_with_their_author_and_a_moderators_delete() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Reviewed").await;
+    let author = app.signup("critic").await;
+    let review = app
+        .create(
+            &author.token,
+            "reviews",
+            json!({"content": content["id"], "title": "Fine", "review": "Fine.", "rating": 3}),
+        )
+        .await;
+    let id = review["id"].as_str().unwrap();
+    let r = app
+        .patch(&format!("/api/reviews/{id}/"), &author.token, json!({"rating": 5}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        app.delete(&format!("/api/reviews/{id}/"), &admin).await.status,
+        204
+    );
+    let history = app.get(&format!("/api/history/?object={id}"), &admin).await;
+    assert_eq!(history.body["count"], 3, "{}", history.body);
+    let entries = history.body["results"].as_array().unwrap();
+    let actions: Vec<_> = entries.iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(actions, [json!("delete"), json!("update"), json!("create")]);
+    assert!(entries[0]["actor_name"].as_str().unwrap().starts_with("admin"), "the moderator");
+    assert_eq!(entries[1]["actor_name"], "critic", "the author");
+    assert_eq!(entries[1]["changes"]["rating"], json!({"old": 3, "new": 5}));
+    assert_eq!(entries[1]["resource"], "reviews");
+}

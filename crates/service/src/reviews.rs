@@ -9,6 +9,7 @@ use mstream_reviews::{RatingSummary, ALREADY_REVIEWED};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use crate::audit;
 use crate::catalog::{
     check_references, get_record, list_records, parse_body, unique, Fetched, Listed,
 };
@@ -77,7 +78,8 @@ impl ReviewService {
 
     /// Creates the caller's review of a content (one per content).
     pub async fn create(&self, actor: &Actor, body: &Json) -> ServiceResult<Record> {
-        let author = signed_in(actor)?.id.uuid();
+        let user = signed_in(actor)?.clone();
+        let author = user.id.uuid();
         let set = parse_body(&tables::REVIEW, body, Mode::Create)?;
         self.ctx
             .run(move |conn| {
@@ -97,7 +99,16 @@ impl ReviewService {
                     repo::insert_review(conn, id, Timestamp::now(), &set, author)
                         .map_err(already_reviewed)?;
                     recompute(conn, content)?;
-                    Ok(tables::REVIEW.get(conn, id)?)
+                    let record = tables::REVIEW.get(conn, id)?;
+                    audit::note(
+                        conn,
+                        &user,
+                        tables::REVIEW.resource().name,
+                        id,
+                        None,
+                        Some(&record),
+                    )?;
+                    Ok(record)
                 })
             })
             .await
@@ -112,7 +123,8 @@ impl ReviewService {
         body: &Json,
         mode: Mode,
     ) -> ServiceResult<Record> {
-        let caller = signed_in(actor)?.id.uuid();
+        let user = signed_in(actor)?.clone();
+        let caller = user.id.uuid();
         let set = parse_body(&tables::REVIEW, body, mode)?;
         self.ctx
             .run(move |conn| {
@@ -138,7 +150,16 @@ impl ReviewService {
                     if new_content != old_content {
                         recompute(conn, new_content)?;
                     }
-                    Ok(tables::REVIEW.get(conn, id)?)
+                    let record = tables::REVIEW.get(conn, id)?;
+                    audit::note(
+                        conn,
+                        &user,
+                        tables::REVIEW.resource().name,
+                        id,
+                        Some(&existing),
+                        Some(&record),
+                    )?;
+                    Ok(record)
                 })
             })
             .await
@@ -156,7 +177,16 @@ impl ReviewService {
                     }
                     let content = id_field(&existing, "content")?;
                     tables::REVIEW.delete(conn, id)?;
-                    Ok(recompute(conn, content)?)
+                    recompute(conn, content)?;
+                    audit::note(
+                        conn,
+                        &caller,
+                        tables::REVIEW.resource().name,
+                        id,
+                        Some(&existing),
+                        None,
+                    )?;
+                    Ok(())
                 })
             })
             .await
