@@ -215,8 +215,17 @@ async fn the_history_and_the_preview_only_read() {
             .send(Method::POST, path, Some(&admin), Some(&json!({})))
             .await;
         assert_eq!(r.status, 405, "{path}");
-        assert_eq!(r.header("allow"), Some("GET, HEAD"), "{path}");
+        assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"), "{path}");
         assert_eq!(r.body, json!({"detail": "Method \"POST\" not allowed."}));
+        // OPTIONS, which the Allow lists, answers DRF's metadata.
+        let options = app.send(Method::OPTIONS, path, Some(&admin), None).await;
+        assert_eq!(options.status, 200, "{path}: {}", options.body);
+        assert_eq!(
+            options.header("allow"),
+            Some("GET, HEAD, OPTIONS"),
+            "{path}"
+        );
+        assert!(options.body["name"].is_string(), "{path}: {}", options.body);
     }
     assert_eq!(app.get("/api/history/", &admin).await.body["count"], 1);
 }
@@ -264,11 +273,17 @@ async fn reviews_are_recorded_with_their_author_and_a_moderators_delete() {
         .await;
     let id = review["id"].as_str().unwrap();
     let r = app
-        .patch(&format!("/api/reviews/{id}/"), &author.token, json!({"rating": 5}))
+        .patch(
+            &format!("/api/reviews/{id}/"),
+            &author.token,
+            json!({"rating": 5}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        app.delete(&format!("/api/reviews/{id}/"), &admin).await.status,
+        app.delete(&format!("/api/reviews/{id}/"), &admin)
+            .await
+            .status,
         204
     );
     let history = app.get(&format!("/api/history/?object={id}"), &admin).await;
@@ -276,7 +291,13 @@ async fn reviews_are_recorded_with_their_author_and_a_moderators_delete() {
     let entries = history.body["results"].as_array().unwrap();
     let actions: Vec<_> = entries.iter().map(|e| e["action"].clone()).collect();
     assert_eq!(actions, [json!("delete"), json!("update"), json!("create")]);
-    assert!(entries[0]["actor_name"].as_str().unwrap().starts_with("admin"), "the moderator");
+    assert!(
+        entries[0]["actor_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("admin"),
+        "the moderator"
+    );
     assert_eq!(entries[1]["actor_name"], "critic", "the author");
     assert_eq!(entries[1]["changes"]["rating"], json!({"old": 3, "new": 5}));
     assert_eq!(entries[1]["resource"], "reviews");

@@ -223,6 +223,19 @@ async fn bad_reports_are_refused_with_drf_field_errors_and_change_nothing() {
     let bad_user = app.get("/api/progress/?user=nope", &token).await;
     assert_eq!(bad_user.status, 400);
     assert_eq!(bad_user.body["user"], json!(["Must be a valid UUID."]));
+    for (path, allow) in [
+        ("/api/progress/".to_owned(), "GET, HEAD, OPTIONS"),
+        (path.clone(), "GET, PUT, DELETE, HEAD, OPTIONS"),
+    ] {
+        let options = app.send(Method::OPTIONS, &path, Some(&token), None).await;
+        assert_eq!(options.status, 200, "{path}: {}", options.body);
+        assert_eq!(options.header("allow"), Some(allow), "{path}");
+        let post = app
+            .send(Method::POST, &path, Some(&token), Some(&json!({})))
+            .await;
+        assert_eq!(post.status, 405, "{path}");
+        assert_eq!(post.header("allow"), Some(allow), "{path}");
+    }
     let past_the_end = app.get("/api/progress/?page=2", &token).await;
     assert_eq!(past_the_end.status, 404);
     assert_eq!(past_the_end.body["detail"], "Invalid page.");

@@ -171,7 +171,16 @@ fn front_door_responses(paths: &mut utoipa::openapi::Paths) {
 
 /// A tag with its description (the resources' from their OPTIONS text).
 fn tag(name: &str) -> Tag {
-    let description = match name {
+    TagBuilder::new()
+        .name(name)
+        .description(Some(tag_description(name)))
+        .build()
+}
+
+/// What the operations under tag `name` are for (also DRF's `description`
+/// in the `OPTIONS` of endpoints that are not resources).
+pub(crate) fn tag_description(name: &str) -> &'static str {
+    match name {
         "media" => "Streaming of media bytes under `/content/` by signed URL, with ranges and conditionals.",
         "uploads" => "Resumable uploads (tus 1.0: creation, creation-with-upload, termination, expiration, checksum) that become media files.",
         "api" => "The API root and this document.",
@@ -179,11 +188,7 @@ fn tag(name: &str) -> Tag {
         "admin" => "For admins: the history of catalog writes, and what a delete would remove.",
         "operations" => "Probes and metrics for operators (no token, never throttled, no trailing slash).",
         other => crate::registry::description(other),
-    };
-    TagBuilder::new()
-        .name(name)
-        .description(Some(description))
-        .build()
+    }
 }
 
 /// `genre` → `Genre`, `content media file` → `ContentMediaFile`.

@@ -14,7 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::resource("/api/history/")
             .route(web::get().to(list))
             .route(web::head().to(list))
-            .default_service(web::to(super::method_not_allowed("GET, HEAD"))),
+            .default_service(web::to(super::method_not_allowed("GET, HEAD, OPTIONS"))),
     );
 }
 

@@ -37,6 +37,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .guard(guard::Options())
                 .to(catalog),
         )
+        // The hand-written endpoints, before `/api/{resource}/` would take
+        // their names for resources.
+        .service(
+            web::resource("/api/progress/")
+                .guard(guard::Options())
+                .to(|| fixed("Progress List", "progress", "GET, HEAD, OPTIONS", &[])),
+        )
+        .service(
+            web::resource("/api/progress/{media}/")
+                .guard(guard::Options())
+                .to(|| {
+                    fixed(
+                        "Progress Instance",
+                        "progress",
+                        "GET, PUT, DELETE, HEAD, OPTIONS",
+                        &[JSON, "application/x-www-form-urlencoded"],
+                    )
+                }),
+        )
+        .service(
+            web::resource("/api/history/")
+                .guard(guard::Options())
+                .to(|| fixed("History List", "admin", "GET, HEAD, OPTIONS", &[])),
+        )
+        .service(
+            web::resource("/api/{resource}/{id}/delete-preview/")
+                .guard(guard::Options())
+                .to(|| fixed("Delete Preview", "admin", "GET, HEAD, OPTIONS", &[])),
+        )
         .service(
             web::resource("/api/{resource}/")
                 .guard(guard::Options())
@@ -146,6 +175,21 @@ async fn api_root() -> HttpResponse {
     respond(
         "GET, HEAD, OPTIONS",
         Json::Object(metadata("Api Root", "The resources of the API.", &[JSON])),
+    )
+}
+
+/// DRF's metadata for an endpoint that is not a resource: its name, what
+/// it parses, and the methods it serves; the description is the OpenAPI
+/// tag's.
+async fn fixed(
+    name: &'static str,
+    tag: &'static str,
+    allow: &'static str,
+    parses: &[&str],
+) -> HttpResponse {
+    respond(
+        allow,
+        Json::Object(metadata(name, crate::openapi::tag_description(tag), parses)),
     )
 }
 

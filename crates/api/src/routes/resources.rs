@@ -84,7 +84,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         super::resource("/api/{resource}/{id}/delete-preview/")
             .route(web::get().to(delete_preview))
             .route(web::head().to(delete_preview))
-            .default_service(web::to(super::method_not_allowed("GET, HEAD"))),
+            .default_service(web::to(super::method_not_allowed("GET, HEAD, OPTIONS"))),
     );
 }
 
