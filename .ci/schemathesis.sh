@@ -10,6 +10,10 @@
 # account deletion (they would revoke the token the run uses) and changing
 # users (`is_admin: false` on itself would demote the admin, and every later
 # admin operation would only see 403); the black-box tests cover those.
+# Also the two tus operations with a binary body (`uploads_create`,
+# `uploads_append`): schemathesis has no serializer for
+# `application/offset+octet-stream`; tests/api/tus.rs and tuspy in
+# .ci/tus.sh drive them instead.
 #
 # Environment:
 #   MSTREAM_BIN           binary to test (default: build and use the debug one)
@@ -68,6 +72,8 @@ cd "$work"
     --exclude-operation-id user_delete \
     --exclude-operation-id users_update \
     --exclude-operation-id users_partial_update \
+    --exclude-operation-id uploads_create \
+    --exclude-operation-id uploads_append \
     --max-examples "$max_examples" \
     --max-time "$max_time" \
     --seed "${ST_SEED:-20261124}" \

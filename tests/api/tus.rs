@@ -246,6 +246,34 @@ async fn the_protocol_refuses_what_it_must() {
     assert_eq!(r.status, 412);
     assert_eq!(r.header("Tus-Version"), Some("1.0.0"));
     assert_eq!(r.header("Tus-Resumable"), Some("1.0.0"));
+    // Who asks is decided first: anonymous is 401, whatever the version.
+    for (method, path) in [
+        (Method::POST, "/api/uploads/".to_owned()),
+        (
+            Method::HEAD,
+            format!("/api/uploads/{}/", uuid::Uuid::new_v4()),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/uploads/{}/", uuid::Uuid::new_v4()),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/uploads/{}/", uuid::Uuid::new_v4()),
+        ),
+    ] {
+        let r = tus(
+            &app,
+            None,
+            method.clone(),
+            &path,
+            None,
+            &[("Tus-Resumable", "")],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, 401, "{method} {path}");
+    }
 
     // Who may: decided before the body is read.
     let big = Some(mp4(500_000));

@@ -5,7 +5,7 @@
 use serde_json::json;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterIn};
 use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, Type,
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, SchemaType, Type,
 };
 use utoipa::openapi::{PathItem, RefOr, Schema};
 
@@ -29,12 +29,16 @@ pub(super) fn schemas() -> Vec<(&'static str, RefOr<Schema>)> {
     let change = ObjectBuilder::new()
         .property(
             "old",
-            ObjectBuilder::new().description(Some("The value before (null for a create).")),
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some("The value before (null for a create).")),
         )
         .required("old")
         .property(
             "new",
-            ObjectBuilder::new().description(Some("The value after (null for a delete).")),
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some("The value after (null for a delete).")),
         )
         .required("new");
     let action = ty(Type::String).enum_values(Some(["create", "update", "delete"]));

@@ -125,32 +125,33 @@ fn octets() -> utoipa::openapi::request_body::RequestBody {
 }
 
 pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
-    let options = OperationBuilder::new()
-        .operation_id(Some("uploads_options"))
-        .tag("uploads")
-        .summary(Some("What the tus server supports (no token)"))
-        .securities(Some(
-            Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
-        ))
-        .responses(
-            utoipa::openapi::ResponsesBuilder::new()
-                .response(
-                    "204",
-                    with_tus(
-                        ResponseBuilder::new()
-                            .description("The protocol's capabilities.")
-                            .header("Tus-Version", described("`1.0.0`"))
-                            .header("Tus-Extension", described(crate::tus::TUS_EXTENSIONS))
-                            .header(
-                                "Tus-Max-Size",
-                                described("The media upload limit in bytes."),
-                            )
-                            .header("Tus-Checksum-Algorithm", described("`sha1`")),
-                    ),
-                )
-                .build(),
-        )
-        .build();
+    let options = |id: &str| {
+        OperationBuilder::new()
+            .operation_id(Some(id))
+            .tag("uploads")
+            .summary(Some("What the tus server supports (no token)"))
+            .securities(Some(
+                Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
+            ))
+            .responses(
+                utoipa::openapi::ResponsesBuilder::new()
+                    .response(
+                        "204",
+                        with_tus(
+                            ResponseBuilder::new()
+                                .description("The protocol's capabilities.")
+                                .header("Tus-Version", described("`1.0.0`"))
+                                .header("Tus-Extension", described(crate::tus::TUS_EXTENSIONS))
+                                .header(
+                                    "Tus-Max-Size",
+                                    described("The media upload limit in bytes."),
+                                )
+                                .header("Tus-Checksum-Algorithm", described("`sha1`")),
+                        ),
+                    )
+                    .build(),
+            )
+    };
     let create = operation("uploads_create", "Start a resumable upload (admins)")
         .parameters(Some(vec![
             resumable(),
@@ -235,9 +236,14 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
         &[401, 403, 404, 412, 423, 429],
     ))
     .build();
-    let mut collection = PathItem::new(HttpMethod::Options, options.clone());
+    let mut collection = PathItem::new(HttpMethod::Options, options("uploads_options").build());
     collection.merge_operations(PathItem::new(HttpMethod::Post, create));
-    let mut member = PathItem::new(HttpMethod::Options, options);
+    let mut member = PathItem::new(
+        HttpMethod::Options,
+        options("uploads_options_member")
+            .parameter(id_parameter())
+            .build(),
+    );
     member.merge_operations(PathItem::new(
         HttpMethod::Head,
         head("uploads_offset", "How far an upload got"),

@@ -116,10 +116,12 @@ async fn create(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    // Who asks comes first (401/403), as on every endpoint; then the
+    // protocol version (412).
+    mstream_service::policy::require_admin(&caller.actor)?;
     if let Some(refused) = version_mismatch(&req) {
         return Ok(refused);
     }
-    mstream_service::policy::require_admin(&caller.actor)?;
     if req.headers().contains_key("Upload-Defer-Length") {
         return Err(bad_request("Upload-Defer-Length is not supported."));
     }
@@ -152,6 +154,7 @@ async fn head(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    mstream_service::policy::require_admin(&caller.actor)?;
     if let Some(refused) = version_mismatch(&req) {
         return Ok(refused);
     }
@@ -179,10 +182,12 @@ async fn append(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    // Who asks comes first (401/403), as on every endpoint; then the
+    // protocol version (412).
+    mstream_service::policy::require_admin(&caller.actor)?;
     if let Some(refused) = version_mismatch(&req) {
         return Ok(refused);
     }
-    mstream_service::policy::require_admin(&caller.actor)?;
     let id = path_id(&path)?;
     if !is_append(&req) {
         return Err(ApiError::detail(
@@ -265,6 +270,7 @@ async fn terminate(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
+    mstream_service::policy::require_admin(&caller.actor)?;
     if let Some(refused) = version_mismatch(&req) {
         return Ok(refused);
     }
