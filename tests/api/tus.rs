@@ -371,11 +371,26 @@ async fn the_protocol_refuses_what_it_must() {
         Method::HEAD,
         &path,
         Some(&admin),
-        &[("Tus-Resumable", "")],
+        &[("Tus-Resumable", "2.0.0")],
         None,
     )
     .await;
     assert_eq!(r.status, 412);
+    // Without the header at all the request is malformed: 400.
+    let bare = app
+        .client
+        .head(app.url(&path))
+        .header("Authorization", format!("Token {admin}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 400);
+    assert_eq!(
+        bare.headers()
+            .get("Tus-Version")
+            .and_then(|v| v.to_str().ok()),
+        Some("1.0.0")
+    );
     let r = tus(
         &app,
         None,

@@ -145,6 +145,11 @@ pub fn continue_watching(
     let total = count.load::<CountRow>(conn)?.first().map_or(0, |r| r.n);
     let total = u64::try_from(total).unwrap_or(0);
     let page = page.resolve(total);
+    if !page.exists_for(total) {
+        // Past the end (a page number up to u64::MAX): nothing to read, and
+        // an offset past i64 would not even bind.
+        return Ok((total, Vec::new()));
+    }
     let mut sql = Sql::new(conn);
     sql.push(SELECT).bind(user.uuid());
     sql.push(" AND p.finished = ").bind(Bind::Bool(false));

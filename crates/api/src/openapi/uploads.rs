@@ -189,7 +189,7 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
                         .header("Upload-Metadata", described("As sent at creation."))
                         .header("Cache-Control", described("`no-store`")),
                 ),
-                &[401, 403, 404, 410, 412, 429],
+                &[400, 401, 403, 404, 410, 412, 429],
             ))
             .build()
     };
@@ -233,7 +233,7 @@ pub(super) fn paths() -> Vec<(&'static str, PathItem)> {
     .parameters(Some(vec![id_parameter(), resumable()]))
     .responses(answers(
         (204, ResponseBuilder::new().description("Removed.")),
-        &[401, 403, 404, 412, 423, 429],
+        &[400, 401, 403, 404, 412, 423, 429],
     ))
     .build();
     let mut collection = PathItem::new(HttpMethod::Options, options("uploads_options").build());

@@ -53,13 +53,21 @@ fn header_text<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 
 /// 412 with the versions spoken when the request is not tus 1.0.0.
 fn version_mismatch(req: &HttpRequest) -> Option<HttpResponse> {
-    (header_text(req, "Tus-Resumable") != Some(TUS_VERSION)).then(|| {
-        HttpResponse::build(StatusCode::PRECONDITION_FAILED)
+    // A request without the header is malformed (400, as any missing
+    // required header); one naming another version cannot be served (412,
+    // tus's answer, with the version spoken).
+    let status = match header_text(req, "Tus-Resumable") {
+        Some(TUS_VERSION) => return None,
+        None => StatusCode::BAD_REQUEST,
+        Some(_) => StatusCode::PRECONDITION_FAILED,
+    };
+    Some(
+        HttpResponse::build(status)
             .insert_header(("Tus-Version", TUS_VERSION))
             .json(serde_json::json!({
                 "detail": format!("Tus-Resumable {TUS_VERSION} is required.")
-            }))
-    })
+            })),
+    )
 }
 
 /// `OPTIONS`: what the server supports (no credentials needed).
