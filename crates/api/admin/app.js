@@ -289,6 +289,8 @@ function notAdminView(user) {
 function columns(resource) {
   const chosen = (LIST_DISPLAY[resource.name] || [])
     .map((name) => resource.fields.find((f) => f.name === name)).filter(Boolean);
+  // A media file's packaging (HLS job) is not a declared field: a column of its own.
+  if (resource.name === 'conmediafile') chosen.push({ name: 'packaging', kind: 'packaging' });
   if (chosen.length) return chosen;
   const shown = new Set(resource.fields.filter((f) => f.names).map((f) => f.names));
   return resource.fields.filter((f) => f.kind !== 'id' && f.name !== 'updated' && !shown.has(f.name));
@@ -572,7 +574,8 @@ async function detailView(resource, id) {
     if (resource.fields.some((g) => g.names === f.name)) continue;
     rows.push(h('dt', {}, humanize(f.name)), h('dd', { 'data-field': f.name }, detailValue(f, record)));
   }
-  const extras = resource.name === 'users' ? await userExtras(record) : null;
+  const extras = resource.name === 'users' ? await userExtras(record)
+    : resource.name === 'conmediafile' ? packagingSection(resource, record) : null;
   return [
     h('div', { class: 'page-head' },
       h('h1', {}, `${humanize(resource.noun)}: `, h('span', { id: 'record-label' }, labelOf(resource.name, record))),
@@ -603,6 +606,47 @@ function detailValue(f, record) {
       names.length === ids.length ? names[i] : x.slice(0, 8))));
   }
   return display(f, record, true);
+}
+
+/** A media file's HLS packaging (docs/hls.md): state, progress, reason,
+ *  poster and duration. While the job is queued or running the record is
+ *  fetched again every second and the section redrawn in place. */
+function packagingSection(resource, record) {
+  const section = h('section', { class: 'card extras', id: 'packaging' });
+  const draw = (r) => {
+    const p = r.packaging;
+    const rows = [];
+    if (!p) {
+      rows.push(h('p', { id: 'packaging-state', 'data-state': 'none' }, 'Not packaged for HLS (audio, image, or no job).'));
+    } else {
+      rows.push(h('p', {},
+        'State: ', h('strong', { id: 'packaging-state', 'data-state': p.state }, p.state),
+        p.state === 'queued' || p.state === 'running'
+          ? [' ', h('progress', { id: 'packaging-progress', max: 100, value: p.progress ?? 0 }), ` ${p.progress ?? 0} %`]
+          : null));
+      if (p.reason) rows.push(h('p', { class: 'field-error', id: 'packaging-reason' }, `Reason: ${p.reason}`));
+    }
+    rows.push(h('p', { id: 'media-duration' }, 'Duration: ',
+      r.duration === null || r.duration === undefined ? '—' : formatDuration(r.duration)));
+    if (r.poster_url) rows.push(h('img', { id: 'poster', class: 'poster', src: r.poster_url, alt: `Poster of ${r.name}` }));
+    section.replaceChildren(h('h2', {}, 'Streaming (HLS packaging)'), ...rows);
+    if (p && (p.state === 'queued' || p.state === 'running')) {
+      setTimeout(async () => {
+        if (!section.isConnected) return;
+        try { draw(await api.get(path(resource.name, r.id))); } catch (e) { /* the next visit shows it */ }
+      }, 1000);
+    }
+  };
+  draw(record);
+  return section;
+}
+
+/** Seconds → `m:ss` (or `h:mm:ss`), with the exact value kept. */
+function formatDuration(seconds) {
+  const s = Math.round(Number(seconds));
+  const two = (n) => String(n).padStart(2, '0');
+  const text = s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+  return h('span', { 'data-seconds': String(seconds), title: `${seconds} s` }, text);
 }
 
 /** A user's page: admin role and subscription. */

@@ -1,0 +1,84 @@
+//! Issue #20 in the panel: a media file's HLS packaging, as an admin sees it.
+
+use crate::harness::{with_browser_and, PASSWORD};
+
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn a_media_file_page_follows_its_packaging_until_ready() {
+    with_browser_and(
+        "packaging",
+        |s| s.hls.retry_base_secs = 0,
+        |mut b| async move {
+            b.account("editor", true).await;
+            let token = b.token("editor").await;
+            b.app.content(&token, "Big Buck Bunny").await;
+            // The committed H.264/AAC clip (160×120, 4 s).
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/hls.mp4")
+                .canonicalize()
+                .expect("the HLS fixture");
+
+            b.open("/admin/").await;
+            b.sign_in("editor", PASSWORD).await;
+            b.click("nav a[data-resource='conmediafile']").await;
+            b.click("#new").await;
+            b.fill("#f-name", "Trailer").await;
+            b.pick("content", "bunny", "Big Buck Bunny").await;
+            b.find("#f-file")
+                .await
+                .send_keys(file.display().to_string())
+                .await
+                .expect("choose file");
+            b.click("#save").await;
+            b.find_text("#record-label", "Trailer").await;
+            // No worker runs in this server: the job waits, and the page says so.
+            b.find_text("#packaging-state", "queued").await;
+            b.find("#packaging-progress").await;
+            b.find_text("#media-duration", "—").await;
+            b.driver
+                .execute(
+                    "document.getElementById('packaging').scrollIntoView()",
+                    vec![],
+                )
+                .await
+                .expect("scroll");
+            b.shot("queued").await;
+
+            // A worker packages it; the page, polling, shows the outcome
+            // without a reload.
+            assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+            b.find_text("#packaging-state", "ready").await;
+            b.find_text("#media-duration", "0:04").await;
+            let poster = b.find("img#poster").await;
+            let loaded = b
+                .driver
+                .execute(
+                    "const i = arguments[0]; return i.complete && i.naturalWidth;",
+                    vec![poster.to_json().expect("element")],
+                )
+                .await
+                .expect("poster script");
+            assert!(
+                loaded.json().as_u64().unwrap_or(0) > 0,
+                "the poster image loads: {:?}",
+                loaded.json()
+            );
+            b.driver
+                .execute(
+                    "document.getElementById('packaging').scrollIntoView()",
+                    vec![],
+                )
+                .await
+                .expect("scroll");
+            b.shot("ready").await;
+
+            // The list shows each file's packaging state.
+            b.click("nav a[data-resource='conmediafile']").await;
+            b.find_text("#list tbody td[data-label='Packaging']", "ready")
+                .await;
+            b.shot("list").await;
+            b
+        },
+    )
+    .await;
+}
