@@ -82,3 +82,95 @@ async fn a_media_file_page_follows_its_packaging_until_ready() {
     )
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
+    with_browser_and(
+        "hls-player",
+        |s| {
+            s.hls.worker = true;
+            s.hls.retry_base_secs = 0;
+        },
+        |mut b| async move {
+            b.account("editor", true).await;
+            let token = b.token("editor").await;
+            b.app.content(&token, "Big Buck Bunny").await;
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/hls.mp4")
+                .canonicalize()
+                .expect("the HLS fixture");
+
+            b.open("/admin/").await;
+            b.sign_in("editor", PASSWORD).await;
+            b.click("nav a[data-resource='conmediafile']").await;
+            b.click("#new").await;
+            b.fill("#f-name", "Trailer").await;
+            b.pick("content", "bunny", "Big Buck Bunny").await;
+            b.find("#f-file")
+                .await
+                .send_keys(file.display().to_string())
+                .await
+                .expect("choose file");
+            b.click("#save").await;
+            b.find_text("#record-label", "Trailer").await;
+            // The server's own worker packages it; the page polls until ready.
+            b.find_text("#packaging-state", "ready").await;
+            b.driver.refresh().await.expect("reload");
+            b.find_text("#record-label", "Trailer").await;
+            let player = b.find("video#player").await;
+            let source = player
+                .attr("data-source")
+                .await
+                .expect("data-source")
+                .unwrap_or_default();
+            eprintln!("the panel's player uses {source}");
+            assert!(
+                source == "native-hls" || source == "hls.js",
+                "the player streams HLS, not the file: {source}"
+            );
+            let played = b
+                .driver
+                .execute_async(
+                    r#"const done = arguments[arguments.length - 1];
+                    const v = document.querySelector('video#player');
+                    const report = (stage) => done({stage, ready: v.readyState,
+                        time: v.currentTime, duration: v.duration,
+                        error: v.error && v.error.code,
+                        hlsError: v.dataset.hlsError || null, src: v.currentSrc});
+                    const timer = setTimeout(() => report('timeout'), 20000);
+                    const seek = () => {
+                        v.addEventListener('seeked', () => {
+                            const check = () => v.readyState >= 2
+                                ? (clearTimeout(timer), report('seeked'))
+                                : setTimeout(check, 20);
+                            check();
+                        }, {once: true});
+                        v.currentTime = 2;
+                    };
+                    v.addEventListener('error', () => report('error'));
+                    v.muted = true;
+                    if (v.readyState >= 2) { seek(); }
+                    else { v.addEventListener('loadeddata', seek, {once: true}); }
+                    v.play().catch(() => {});"#,
+                    vec![],
+                )
+                .await
+                .expect("playback script");
+            let played = played.json();
+            assert_eq!(played["stage"], "seeked", "{played}");
+            assert!(played["time"].as_f64().unwrap_or(0.0) >= 2.0, "{played}");
+            assert!(
+                played["error"].is_null() && played["hlsError"].is_null(),
+                "{played}"
+            );
+            assert!(
+                (played["duration"].as_f64().unwrap_or(0.0) - 4.0).abs() < 0.5,
+                "{played}"
+            );
+            b.shot("hls-playing").await;
+            b
+        },
+    )
+    .await;
+}

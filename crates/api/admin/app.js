@@ -596,7 +596,7 @@ function detailValue(f, record) {
   if (f.kind === 'file') {
     if (!v) return '—';
     return h('div', { class: 'media' },
-      h('video', { controls: true, preload: 'metadata', src: v, id: 'player' }),
+      player(v, record.hls_url),
       h('a', { href: v, target: '_blank', rel: 'noopener' }, 'Open the file'));
   }
   if ((f.kind === 'ref' || f.kind === 'refs') && v && schema.has(f.to)) {
@@ -647,6 +647,31 @@ function formatDuration(seconds) {
   const two = (n) => String(n).padStart(2, '0');
   const text = s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
   return h('span', { 'data-seconds': String(seconds), title: `${seconds} s` }, text);
+}
+
+/** The panel's player: the HLS stream when the file is packaged — the
+ *  browser's own HLS if it has it, else the vendored hls.js over Media
+ *  Source Extensions — otherwise the progressive file. `data-source` says
+ *  which (`native-hls`, `hls.js`, `progressive`). */
+function player(fileUrl, hlsUrl) {
+  const video = h('video', { controls: true, preload: 'metadata', id: 'player' });
+  if (hlsUrl && video.canPlayType('application/vnd.apple.mpegurl')) {
+    video.dataset.source = 'native-hls';
+    video.src = hlsUrl;
+  } else if (hlsUrl && window.Hls && window.Hls.isSupported()) {
+    video.dataset.source = 'hls.js';
+    // No worker: the panel's CSP allows scripts from 'self' only, not blob:.
+    const hls = new window.Hls({ enableWorker: false });
+    hls.on(window.Hls.Events.ERROR, (_, data) => {
+      if (data.fatal) video.dataset.hlsError = `${data.type}: ${data.details}`;
+    });
+    hls.loadSource(hlsUrl);
+    hls.attachMedia(video);
+  } else {
+    video.dataset.source = 'progressive';
+    video.src = fileUrl;
+  }
+  return video;
 }
 
 /** A user's page: admin role and subscription. */
