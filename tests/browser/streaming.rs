@@ -118,21 +118,41 @@ async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
             b.find_text("#packaging-state", "ready").await;
             b.driver.refresh().await.expect("reload");
             b.find_text("#record-label", "Trailer").await;
-            let player = b.find("video#player").await;
-            let source = player
-                .attr("data-source")
+            play_over_hls(&b, &["native-hls", "hls.js"]).await;
+            b.shot("hls-playing").await;
+            // The same with hls.js, whatever the browser supports natively.
+            b.driver
+                .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
                 .await
-                .expect("data-source")
-                .unwrap_or_default();
-            eprintln!("the panel's player uses {source}");
-            assert!(
-                source == "native-hls" || source == "hls.js",
-                "the player streams HLS, not the file: {source}"
-            );
-            let played = b
-                .driver
-                .execute_async(
-                    r#"const done = arguments[arguments.length - 1];
+                .expect("prefer hls.js");
+            b.driver.refresh().await.expect("reload");
+            b.find_text("#record-label", "Trailer").await;
+            play_over_hls(&b, &["hls.js"]).await;
+            b.shot("hlsjs-playing").await;
+            b
+        },
+    )
+    .await;
+}
+
+/// Plays the page's player, seeks to 2 s and checks it got there from an
+/// HLS source in `expected`, without an error.
+async fn play_over_hls(b: &crate::harness::Browser, expected: &[&str]) {
+    let player = b.find("video#player").await;
+    let source = player
+        .attr("data-source")
+        .await
+        .expect("data-source")
+        .unwrap_or_default();
+    eprintln!("the panel's player uses {source}");
+    assert!(
+        expected.contains(&source.as_str()),
+        "the player streams HLS, not the file: {source}"
+    );
+    let played = b
+        .driver
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
                     const v = document.querySelector('video#player');
                     const report = (stage) => done({stage, ready: v.readyState,
                         time: v.currentTime, duration: v.duration,
@@ -153,24 +173,19 @@ async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
                     if (v.readyState >= 2) { seek(); }
                     else { v.addEventListener('loadeddata', seek, {once: true}); }
                     v.play().catch(() => {});"#,
-                    vec![],
-                )
-                .await
-                .expect("playback script");
-            let played = played.json();
-            assert_eq!(played["stage"], "seeked", "{played}");
-            assert!(played["time"].as_f64().unwrap_or(0.0) >= 2.0, "{played}");
-            assert!(
-                played["error"].is_null() && played["hlsError"].is_null(),
-                "{played}"
-            );
-            assert!(
-                (played["duration"].as_f64().unwrap_or(0.0) - 4.0).abs() < 0.5,
-                "{played}"
-            );
-            b.shot("hls-playing").await;
-            b
-        },
-    )
-    .await;
+            vec![],
+        )
+        .await
+        .expect("playback script");
+    let played = played.json();
+    assert_eq!(played["stage"], "seeked", "{played}");
+    assert!(played["time"].as_f64().unwrap_or(0.0) >= 2.0, "{played}");
+    assert!(
+        played["error"].is_null() && played["hlsError"].is_null(),
+        "{played}"
+    );
+    assert!(
+        (played["duration"].as_f64().unwrap_or(0.0) - 4.0).abs() < 0.5,
+        "{played}"
+    );
 }

@@ -655,7 +655,10 @@ function formatDuration(seconds) {
  *  which (`native-hls`, `hls.js`, `progressive`). */
 function player(fileUrl, hlsUrl) {
   const video = h('video', { controls: true, preload: 'metadata', id: 'player' });
-  if (hlsUrl && video.canPlayType('application/vnd.apple.mpegurl')) {
+  // `localStorage['mstream.player'] = 'hls.js'` skips native HLS (to check
+  // hls.js in a browser that has both; the browser tests use it).
+  const preferHlsJs = localStorage.getItem('mstream.player') === 'hls.js';
+  if (hlsUrl && !preferHlsJs && video.canPlayType('application/vnd.apple.mpegurl')) {
     video.dataset.source = 'native-hls';
     video.src = hlsUrl;
   } else if (hlsUrl && window.Hls && window.Hls.isSupported()) {
