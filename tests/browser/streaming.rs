@@ -1,6 +1,6 @@
 //! Issue #20 in the panel: a media file's HLS packaging, as an admin sees it.
 
-use crate::harness::{with_browser_and, PASSWORD};
+use crate::harness::{with_browser, with_browser_and, PASSWORD};
 
 #[tokio::test]
 #[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
@@ -188,4 +188,84 @@ async fn play_over_hls(b: &crate::harness::Browser, expected: &[&str]) {
         (played["duration"].as_f64().unwrap_or(0.0) - 4.0).abs() < 0.5,
         "{played}"
     );
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
+async fn an_upload_stopped_mid_way_resumes_after_a_reload() {
+    use sha2::{Digest, Sha256};
+    with_browser("tus-resume", |mut b| async move {
+        b.account("editor", true).await;
+        let token = b.token("editor").await;
+        b.app.content(&token, "Big Buck Bunny").await;
+        // A few MiB that sniff as MP4: the clip, padded to 6 MiB (two
+        // 4 MiB chunks at most).
+        let mut bytes = include_bytes!("../fixtures/hls.mp4").to_vec();
+        let mut i = 0u32;
+        while bytes.len() < 6 * 1024 * 1024 {
+            bytes.push((i.wrapping_mul(2_654_435_761) >> 24) as u8);
+            i += 1;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("master.mp4");
+        std::fs::write(&file, &bytes).expect("the file");
+        let path = file.display().to_string();
+
+        b.open("/admin/").await;
+        b.sign_in("editor", PASSWORD).await;
+        b.click("nav a[data-resource='conmediafile']").await;
+        b.click("#new").await;
+        // The test hook: the upload stops after its first chunk, as a
+        // dropped connection would leave it.
+        b.driver
+            .execute("window.mstreamTusStopAfter = 1", vec![])
+            .await
+            .expect("hook");
+        b.fill("#f-name", "Master").await;
+        b.pick("content", "bunny", "Big Buck Bunny").await;
+        b.find("#f-file")
+            .await
+            .send_keys(path.clone())
+            .await
+            .expect("choose file");
+        b.click("#save").await;
+        b.find_text("#form-errors", "stopped at 4194304 bytes")
+            .await;
+        b.shot("stopped").await;
+
+        // A reload, the same file picked again: it goes on from the server's
+        // offset instead of starting over.
+        b.driver.refresh().await.expect("reload");
+        b.fill("#f-name", "Master").await;
+        b.pick("content", "bunny", "Big Buck Bunny").await;
+        b.find("#f-file")
+            .await
+            .send_keys(path.clone())
+            .await
+            .expect("choose file");
+        b.click("#save").await;
+        b.find_text("#record-label", "Master").await;
+        let from = b
+            .driver
+            .execute(
+                "return sessionStorage.getItem('mstream.resumedFrom')",
+                vec![],
+            )
+            .await
+            .expect("resumed from");
+        assert_eq!(
+            from.json(),
+            &serde_json::json!("4194304"),
+            "resumed mid-way"
+        );
+        b.shot("resumed").await;
+
+        let list = b.app.get("/api/conmediafile/?name=Master", &token).await;
+        assert_eq!(list.status, 200, "{}", list.body);
+        let media = &list.body["results"][0];
+        assert_eq!(media["size"], bytes.len());
+        assert_eq!(media["sha256"], hex::encode(Sha256::digest(&bytes)));
+        b
+    })
+    .await;
 }

@@ -3,7 +3,7 @@
 // URL fragment: #/<resource>?<list query>, #/<resource>/new,
 // #/<resource>/<id>, #/<resource>/<id>/edit.
 
-import { api, ApiError, path, retryAfter, session, upload } from './api.js';
+import { api, ApiError, path, retryAfter, session, tusUpload, upload } from './api.js';
 import { display, h, help, humanize, input, labelOf, picker, schema, title } from './widgets.js';
 
 const root = document.getElementById('app');
@@ -763,7 +763,23 @@ async function formView(resource, id) {
       let saved;
       const method = creating ? 'POST' : 'PATCH';
       const target = creating ? path(resource.name) : path(resource.name, id);
-      if (multipart) {
+      const progress = (sent, total) => {
+        bar.value = Math.round((sent / total) * 100);
+        barText.textContent = `${bar.value}% (${(sent / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`;
+      };
+      if (creating && resource.name === 'conmediafile' && values.file instanceof File) {
+        // A new media file goes over tus: it survives a dropped connection
+        // and, picked again after a reload, resumes where it stopped.
+        bar.hidden = false;
+        bar.value = 0;
+        const done = await tusUpload(values.file, { content: values.content, name: values.name }, (sent, total, from) => {
+          if (from !== undefined) bar.dataset.resumedFrom = String(from);
+          progress(sent, total);
+        });
+        saved = await api.get(path(resource.name, done.id));
+        // Where the last upload started, for whoever checks after the page changed.
+        sessionStorage.setItem('mstream.resumedFrom', String(done.resumedFrom));
+      } else if (multipart) {
         const data = new FormData();
         for (const [k, v] of Object.entries(values)) {
           if (v === null) continue;
@@ -772,10 +788,7 @@ async function formView(resource, id) {
         }
         bar.hidden = false;
         bar.value = 0;
-        saved = await upload(method, target, data, (sent, total) => {
-          bar.value = Math.round((sent / total) * 100);
-          barText.textContent = `${bar.value}% (${(sent / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`;
-        });
+        saved = await upload(method, target, data, progress);
       } else {
         saved = creating ? await api.post(target, values) : await api.patch(target, values);
       }
