@@ -1,5 +1,9 @@
 //! Issue #20 in the panel: a media file's HLS packaging, as an admin sees it.
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde_json::json;
+
 use crate::harness::{with_browser, with_browser_and, PASSWORD};
 
 #[tokio::test]
@@ -253,11 +257,7 @@ async fn an_upload_stopped_mid_way_resumes_after_a_reload() {
             )
             .await
             .expect("resumed from");
-        assert_eq!(
-            from.json(),
-            &serde_json::json!("4194304"),
-            "resumed mid-way"
-        );
+        assert_eq!(from.json(), &json!("4194304"), "resumed mid-way");
         b.shot("resumed").await;
 
         let list = b.app.get("/api/conmediafile/?name=Master", &token).await;
@@ -265,6 +265,73 @@ async fn an_upload_stopped_mid_way_resumes_after_a_reload() {
         let media = &list.body["results"][0];
         assert_eq!(media["size"], bytes.len());
         assert_eq!(media["sha256"], hex::encode(Sha256::digest(&bytes)));
+        b
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
+async fn a_user_page_shows_what_they_are_watching() {
+    with_browser("continue-watching", |mut b| async move {
+        b.account("editor", true).await;
+        b.account("carol", false).await;
+        let admin = b.token("editor").await;
+        let carol = b.token("carol").await;
+        let content = b.app.content(&admin, "Big Buck Bunny").await;
+        // A media file, over tus in one request (creation-with-upload).
+        let clip = include_bytes!("../fixtures/hls.mp4").to_vec();
+        let meta = format!(
+            "content {},name {}",
+            B64.encode(content["id"].as_str().unwrap()),
+            B64.encode("Trailer")
+        );
+        let created = reqwest::Client::new()
+            .post(b.app.url("/api/uploads/"))
+            .header("Authorization", format!("Token {admin}"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", clip.len().to_string())
+            .header("Upload-Metadata", meta)
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(clip)
+            .send()
+            .await
+            .expect("tus upload");
+        assert_eq!(created.status(), 201);
+        let media = created
+            .headers()
+            .get("Mstream-Media-File")
+            .expect("the media file made")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        // Carol stopped at 1:05 of 2:00.
+        let r = b
+            .app
+            .put(
+                &format!("/api/progress/{media}/"),
+                &carol,
+                json!({"position": 65.0, "duration": 120.0}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let users = b.app.get("/api/users/?search=carol", &admin).await;
+        assert_eq!(users.status, 200, "{}", users.body);
+        let id = users.body["results"][0]["id"].as_str().unwrap().to_owned();
+
+        b.open("/admin/").await;
+        b.sign_in("editor", PASSWORD).await;
+        b.open(&format!("/admin/#/users/{id}")).await;
+        b.find_text("#watching td", "Trailer").await;
+        b.find_text("#watching td", "Big Buck Bunny").await;
+        b.find_text("#watching td.position", "1:05 / 2:00").await;
+        b.shot("user-page").await;
+
+        // Someone with nothing unfinished.
+        let editor = b.app.get("/api/users/?search=editor", &admin).await;
+        let id = editor.body["results"][0]["id"].as_str().unwrap().to_owned();
+        b.open(&format!("/admin/#/users/{id}")).await;
+        b.find_text("#watching", "Nothing started").await;
         b
     })
     .await;

@@ -677,6 +677,27 @@ function player(fileUrl, hlsUrl) {
   return video;
 }
 
+/** A user's "continue watching" (`GET /api/progress/?user=<id>`, admins
+ *  only): media, content and position/duration, most recent first. */
+async function continueWatching(user) {
+  const heading = h('h2', {}, 'Continue watching');
+  let page;
+  try {
+    page = await api.get(`/api/progress/?user=${encodeURIComponent(user.id)}`);
+  } catch (e) {
+    return [heading, h('p', { class: 'field-error', id: 'watching' }, e.message)];
+  }
+  if (!page.results.length) return [heading, h('p', { id: 'watching' }, 'Nothing started and unfinished.')];
+  const time = (s) => (s === null || s === undefined ? '?' : formatDuration(s));
+  const more = page.count > page.results.length ? h('p', { class: 'help' }, `The ${page.results.length} most recent of ${page.count}.`) : null;
+  return [heading, h('table', { id: 'watching', class: 'compact' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Media'), h('th', {}, 'Content'), h('th', {}, 'Position'))),
+    h('tbody', {}, page.results.map((p) => h('tr', { 'data-media': p.media },
+      h('td', {}, h('a', { href: `#/conmediafile/${p.media}` }, p.media_name)),
+      h('td', {}, h('a', { href: `#/contents/${p.content}` }, p.content_name)),
+      h('td', { class: 'position' }, time(p.position), ' / ', time(p.duration)))))), more];
+}
+
 /** A user's page: admin role and subscription. */
 async function userExtras(user) {
   const plans = schema.get('submap');
@@ -700,6 +721,7 @@ async function userExtras(user) {
     }
   };
   return h('section', { class: 'card extras' },
+    await continueWatching(user),
     h('h2', {}, 'Role'),
     h('p', {}, user.is_admin ? 'This user is an admin. ' : 'This user is not an admin. ', adminToggle(user)),
     h('h2', {}, 'Subscription'),
