@@ -17,3 +17,4 @@ mod harness;
 
 mod admin;
 mod panel;
+mod streaming;

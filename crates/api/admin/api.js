@@ -105,3 +105,87 @@ export const api = {
 export function path(resource, id) {
   return id ? `/api/${resource}/${encodeURIComponent(id)}/` : `/api/${resource}/`;
 }
+
+// ---------------------------------------------------------------- tus
+
+const TUS_CHUNK = 4 * 1024 * 1024;
+const b64 = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(String(s))));
+
+/** The localStorage key of an upload in progress: the same file (name,
+ *  size, lastModified) for the same content resumes it after a reload. */
+function tusKey(file, content) {
+  return `mstream.tus:${file.name}:${file.size}:${file.lastModified}:${content}`;
+}
+
+async function tusFetch(method, url, extra, body) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method, body, credentials: 'same-origin',
+      headers: headers({ 'Tus-Resumable': '1.0.0', ...extra }),
+    });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (!response.ok) {
+    expired(response.status);
+    const error = new ApiError(response.status, parse(await response.text()));
+    error.retryAfter = response.headers.get('Retry-After');
+    throw error;
+  }
+  return response;
+}
+
+/** Uploads `file` as a new media file of `content` named `name` over tus
+ *  (`/api/uploads/`, docs/decisions.md "Resumable uploads over tus"), in
+ *  4 MiB PATCHes. The upload's URL is kept in localStorage until the last
+ *  byte, so picking the same file again after a reload resumes it from
+ *  the server's offset (HEAD). Resolves to `{ id, resumedFrom }`, the new
+ *  media file's id and the offset it resumed from (0 for a fresh one).
+ *  `window.mstreamTusStopAfter = n` (a test hook) stops after n chunks. */
+export async function tusUpload(file, { content, name }, onProgress) {
+  const key = tusKey(file, content);
+  let url = localStorage.getItem(key);
+  let offset = 0;
+  if (url) {
+    try {
+      const head = await tusFetch('HEAD', url, {});
+      offset = Number(head.headers.get('Upload-Offset')) || 0;
+    } catch (e) {
+      if (e.status !== 404 && e.status !== 410 && e.status !== 403) throw e;
+      localStorage.removeItem(key);
+      url = null;
+    }
+  }
+  const resumedFrom = offset;
+  if (!url) {
+    const meta = [['content', content], ['name', name], ['filename', file.name]]
+      .filter(([, v]) => v !== null && v !== undefined && v !== '')
+      .map(([k, v]) => `${k} ${b64(v)}`).join(',');
+    const created = await tusFetch('POST', '/api/uploads/', {
+      'Upload-Length': String(file.size), 'Upload-Metadata': meta,
+    });
+    url = new URL(created.headers.get('Location'), location.href).toString();
+    localStorage.setItem(key, url);
+  }
+  onProgress(offset, file.size, resumedFrom);
+  let chunks = 0;
+  for (;;) {
+    const stopAfter = window.mstreamTusStopAfter;
+    if (typeof stopAfter === 'number' && chunks >= stopAfter) {
+      throw new ApiError(0, { detail: `The upload stopped at ${offset} bytes (test hook).` });
+    }
+    const answer = await tusFetch('PATCH', url, {
+      'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream',
+    }, file.slice(offset, offset + TUS_CHUNK));
+    chunks += 1;
+    offset = Number(answer.headers.get('Upload-Offset'));
+    onProgress(offset, file.size);
+    const id = answer.headers.get('Mstream-Media-File');
+    if (id) {
+      localStorage.removeItem(key);
+      return { id, resumedFrom };
+    }
+    if (!(offset < file.size)) throw new ApiError(0, { detail: 'The upload ended without a media file.' });
+  }
+}

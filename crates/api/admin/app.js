@@ -3,7 +3,7 @@
 // URL fragment: #/<resource>?<list query>, #/<resource>/new,
 // #/<resource>/<id>, #/<resource>/<id>/edit.
 
-import { api, ApiError, path, retryAfter, session, upload } from './api.js';
+import { api, ApiError, path, retryAfter, session, tusUpload, upload } from './api.js';
 import { display, h, help, humanize, input, labelOf, picker, schema, title } from './widgets.js';
 
 const root = document.getElementById('app');
@@ -289,6 +289,8 @@ function notAdminView(user) {
 function columns(resource) {
   const chosen = (LIST_DISPLAY[resource.name] || [])
     .map((name) => resource.fields.find((f) => f.name === name)).filter(Boolean);
+  // A media file's packaging (HLS job) is not a declared field: a column of its own.
+  if (resource.name === 'conmediafile') chosen.push({ name: 'packaging', kind: 'packaging' });
   if (chosen.length) return chosen;
   const shown = new Set(resource.fields.filter((f) => f.names).map((f) => f.names));
   return resource.fields.filter((f) => f.kind !== 'id' && f.name !== 'updated' && !shown.has(f.name));
@@ -572,7 +574,8 @@ async function detailView(resource, id) {
     if (resource.fields.some((g) => g.names === f.name)) continue;
     rows.push(h('dt', {}, humanize(f.name)), h('dd', { 'data-field': f.name }, detailValue(f, record)));
   }
-  const extras = resource.name === 'users' ? await userExtras(record) : null;
+  const extras = resource.name === 'users' ? await userExtras(record)
+    : resource.name === 'conmediafile' ? packagingSection(resource, record) : null;
   return [
     h('div', { class: 'page-head' },
       h('h1', {}, `${humanize(resource.noun)}: `, h('span', { id: 'record-label' }, labelOf(resource.name, record))),
@@ -593,7 +596,7 @@ function detailValue(f, record) {
   if (f.kind === 'file') {
     if (!v) return '—';
     return h('div', { class: 'media' },
-      h('video', { controls: true, preload: 'metadata', src: v, id: 'player' }),
+      player(v, record.hls_url),
       h('a', { href: v, target: '_blank', rel: 'noopener' }, 'Open the file'));
   }
   if ((f.kind === 'ref' || f.kind === 'refs') && v && schema.has(f.to)) {
@@ -603,6 +606,96 @@ function detailValue(f, record) {
       names.length === ids.length ? names[i] : x.slice(0, 8))));
   }
   return display(f, record, true);
+}
+
+/** A media file's HLS packaging (docs/hls.md): state, progress, reason,
+ *  poster and duration. While the job is queued or running the record is
+ *  fetched again every second and the section redrawn in place. */
+function packagingSection(resource, record) {
+  const section = h('section', { class: 'card extras', id: 'packaging' });
+  const draw = (r) => {
+    const p = r.packaging;
+    const rows = [];
+    if (!p) {
+      rows.push(h('p', { id: 'packaging-state', 'data-state': 'none' }, 'Not packaged for HLS (audio, image, or no job).'));
+    } else {
+      rows.push(h('p', {},
+        'State: ', h('strong', { id: 'packaging-state', 'data-state': p.state }, p.state),
+        p.state === 'queued' || p.state === 'running'
+          ? [' ', h('progress', { id: 'packaging-progress', max: 100, value: p.progress ?? 0 }), ` ${p.progress ?? 0} %`]
+          : null));
+      if (p.reason) rows.push(h('p', { class: 'field-error', id: 'packaging-reason' }, `Reason: ${p.reason}`));
+    }
+    rows.push(h('p', { id: 'media-duration' }, 'Duration: ',
+      r.duration === null || r.duration === undefined ? '—' : formatDuration(r.duration)));
+    if (r.poster_url) rows.push(h('img', { id: 'poster', class: 'poster', src: r.poster_url, alt: `Poster of ${r.name}` }));
+    section.replaceChildren(h('h2', {}, 'Streaming (HLS packaging)'), ...rows);
+    if (p && (p.state === 'queued' || p.state === 'running')) {
+      setTimeout(async () => {
+        if (!section.isConnected) return;
+        try { draw(await api.get(path(resource.name, r.id))); } catch (e) { /* the next visit shows it */ }
+      }, 1000);
+    }
+  };
+  draw(record);
+  return section;
+}
+
+/** Seconds → `m:ss` (or `h:mm:ss`), with the exact value kept. */
+function formatDuration(seconds) {
+  const s = Math.round(Number(seconds));
+  const two = (n) => String(n).padStart(2, '0');
+  const text = s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+  return h('span', { 'data-seconds': String(seconds), title: `${seconds} s` }, text);
+}
+
+/** The panel's player: the HLS stream when the file is packaged — the
+ *  browser's own HLS if it has it, else the vendored hls.js over Media
+ *  Source Extensions — otherwise the progressive file. `data-source` says
+ *  which (`native-hls`, `hls.js`, `progressive`). */
+function player(fileUrl, hlsUrl) {
+  const video = h('video', { controls: true, preload: 'metadata', id: 'player' });
+  // `localStorage['mstream.player'] = 'hls.js'` skips native HLS (to check
+  // hls.js in a browser that has both; the browser tests use it).
+  const preferHlsJs = localStorage.getItem('mstream.player') === 'hls.js';
+  if (hlsUrl && !preferHlsJs && video.canPlayType('application/vnd.apple.mpegurl')) {
+    video.dataset.source = 'native-hls';
+    video.src = hlsUrl;
+  } else if (hlsUrl && window.Hls && window.Hls.isSupported()) {
+    video.dataset.source = 'hls.js';
+    // No worker: the panel's CSP allows scripts from 'self' only, not blob:.
+    const hls = new window.Hls({ enableWorker: false });
+    hls.on(window.Hls.Events.ERROR, (_, data) => {
+      if (data.fatal) video.dataset.hlsError = `${data.type}: ${data.details}`;
+    });
+    hls.loadSource(hlsUrl);
+    hls.attachMedia(video);
+  } else {
+    video.dataset.source = 'progressive';
+    video.src = fileUrl;
+  }
+  return video;
+}
+
+/** A user's "continue watching" (`GET /api/progress/?user=<id>`, admins
+ *  only): media, content and position/duration, most recent first. */
+async function continueWatching(user) {
+  const heading = h('h2', {}, 'Continue watching');
+  let page;
+  try {
+    page = await api.get(`/api/progress/?user=${encodeURIComponent(user.id)}`);
+  } catch (e) {
+    return [heading, h('p', { class: 'field-error', id: 'watching' }, e.message)];
+  }
+  if (!page.results.length) return [heading, h('p', { id: 'watching' }, 'Nothing started and unfinished.')];
+  const time = (s) => (s === null || s === undefined ? '?' : formatDuration(s));
+  const more = page.count > page.results.length ? h('p', { class: 'help' }, `The ${page.results.length} most recent of ${page.count}.`) : null;
+  return [heading, h('table', { id: 'watching', class: 'compact' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Media'), h('th', {}, 'Content'), h('th', {}, 'Position'))),
+    h('tbody', {}, page.results.map((p) => h('tr', { 'data-media': p.media },
+      h('td', {}, h('a', { href: `#/conmediafile/${p.media}` }, p.media_name)),
+      h('td', {}, h('a', { href: `#/contents/${p.content}` }, p.content_name)),
+      h('td', { class: 'position' }, time(p.position), ' / ', time(p.duration)))))), more];
 }
 
 /** A user's page: admin role and subscription. */
@@ -628,6 +721,7 @@ async function userExtras(user) {
     }
   };
   return h('section', { class: 'card extras' },
+    await continueWatching(user),
     h('h2', {}, 'Role'),
     h('p', {}, user.is_admin ? 'This user is an admin. ' : 'This user is not an admin. ', adminToggle(user)),
     h('h2', {}, 'Subscription'),
@@ -691,7 +785,23 @@ async function formView(resource, id) {
       let saved;
       const method = creating ? 'POST' : 'PATCH';
       const target = creating ? path(resource.name) : path(resource.name, id);
-      if (multipart) {
+      const progress = (sent, total) => {
+        bar.value = Math.round((sent / total) * 100);
+        barText.textContent = `${bar.value}% (${(sent / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`;
+      };
+      if (creating && resource.name === 'conmediafile' && values.file instanceof File) {
+        // A new media file goes over tus: it survives a dropped connection
+        // and, picked again after a reload, resumes where it stopped.
+        bar.hidden = false;
+        bar.value = 0;
+        const done = await tusUpload(values.file, { content: values.content, name: values.name }, (sent, total, from) => {
+          if (from !== undefined) bar.dataset.resumedFrom = String(from);
+          progress(sent, total);
+        });
+        saved = await api.get(path(resource.name, done.id));
+        // Where the last upload started, for whoever checks after the page changed.
+        sessionStorage.setItem('mstream.resumedFrom', String(done.resumedFrom));
+      } else if (multipart) {
         const data = new FormData();
         for (const [k, v] of Object.entries(values)) {
           if (v === null) continue;
@@ -700,10 +810,7 @@ async function formView(resource, id) {
         }
         bar.hidden = false;
         bar.value = 0;
-        saved = await upload(method, target, data, (sent, total) => {
-          bar.value = Math.round((sent / total) * 100);
-          barText.textContent = `${bar.value}% (${(sent / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`;
-        });
+        saved = await upload(method, target, data, progress);
       } else {
         saved = creating ? await api.post(target, values) : await api.patch(target, values);
       }

@@ -85,6 +85,7 @@ export function display(field, record, full = false) {
     case 'float': return Number(v).toFixed(2).replace(/\.?0+$/, '') || '0';
     case 'timestamp': return full ? String(v) : formatTime(v, false);
     case 'file': return 'file';
+    case 'packaging': return v.state === 'queued' || v.state === 'running' ? `${v.state} ${v.progress ?? 0} %` : v.state;
     case 'id': return full ? v : v.slice(0, 8);
     case 'ref': return field.names ? cut(String(v)) : (full ? v : v.slice(0, 8));
     case 'derived':

@@ -49,6 +49,19 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../admin/widgets.js"),
     },
+    // hls.js 1.6.15 (Apache-2.0, `vendor/hls.js.LICENSE`), vendored from
+    // npm's `dist/hls.min.js`: the panel plays HLS where the browser has no
+    // native support, without a CDN.
+    Asset {
+        name: "vendor/hls.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../admin/vendor/hls.min.js"),
+    },
+    Asset {
+        name: "vendor/hls.js.LICENSE",
+        content_type: "text/plain; charset=utf-8",
+        bytes: include_bytes!("../../admin/vendor/hls.js.LICENSE"),
+    },
 ];
 
 /// The panel runs only its own code and talks only to its own origin;
@@ -61,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     super::route(cfg, "/admin/", web::get().to(index));
     super::route(cfg, "/admin/resources.json", web::get().to(resources));
     super::route(cfg, "/admin/{asset}", web::get().to(asset));
+    super::route(cfg, "/admin/vendor/{asset}", web::get().to(vendor_asset));
 }
 
 /// A strong validator for embedded bytes (they only change with the binary).
@@ -105,6 +119,10 @@ async fn index(req: HttpRequest) -> HttpResponse {
 
 async fn asset(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
     asset_named(&req, &name)
+}
+
+async fn vendor_asset(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
+    asset_named(&req, &format!("vendor/{name}"))
 }
 
 fn asset_named(req: &HttpRequest, name: &str) -> HttpResponse {

@@ -1,0 +1,338 @@
+//! Issue #20 in the panel: a media file's HLS packaging, as an admin sees it.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde_json::json;
+
+use crate::harness::{with_browser, with_browser_and, PASSWORD};
+
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn a_media_file_page_follows_its_packaging_until_ready() {
+    with_browser_and(
+        "packaging",
+        |s| s.hls.retry_base_secs = 0,
+        |mut b| async move {
+            b.account("editor", true).await;
+            let token = b.token("editor").await;
+            b.app.content(&token, "Big Buck Bunny").await;
+            // The committed H.264/AAC clip (160×120, 4 s).
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/hls.mp4")
+                .canonicalize()
+                .expect("the HLS fixture");
+
+            b.open("/admin/").await;
+            b.sign_in("editor", PASSWORD).await;
+            b.click("nav a[data-resource='conmediafile']").await;
+            b.click("#new").await;
+            b.fill("#f-name", "Trailer").await;
+            b.pick("content", "bunny", "Big Buck Bunny").await;
+            b.find("#f-file")
+                .await
+                .send_keys(file.display().to_string())
+                .await
+                .expect("choose file");
+            b.click("#save").await;
+            b.find_text("#record-label", "Trailer").await;
+            // No worker runs in this server: the job waits, and the page says so.
+            b.find_text("#packaging-state", "queued").await;
+            b.find("#packaging-progress").await;
+            b.find_text("#media-duration", "—").await;
+            b.driver
+                .execute(
+                    "document.getElementById('packaging').scrollIntoView()",
+                    vec![],
+                )
+                .await
+                .expect("scroll");
+            b.shot("queued").await;
+
+            // A worker packages it; the page, polling, shows the outcome
+            // without a reload.
+            assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+            b.find_text("#packaging-state", "ready").await;
+            b.find_text("#media-duration", "0:04").await;
+            let poster = b.find("img#poster").await;
+            let loaded = b
+                .driver
+                .execute(
+                    "const i = arguments[0]; return i.complete && i.naturalWidth;",
+                    vec![poster.to_json().expect("element")],
+                )
+                .await
+                .expect("poster script");
+            assert!(
+                loaded.json().as_u64().unwrap_or(0) > 0,
+                "the poster image loads: {:?}",
+                loaded.json()
+            );
+            b.driver
+                .execute(
+                    "document.getElementById('packaging').scrollIntoView()",
+                    vec![],
+                )
+                .await
+                .expect("scroll");
+            b.shot("ready").await;
+
+            // The list shows each file's packaging state.
+            b.click("nav a[data-resource='conmediafile']").await;
+            b.find_text("#list tbody td[data-label='Packaging']", "ready")
+                .await;
+            b.shot("list").await;
+            b
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
+    with_browser_and(
+        "hls-player",
+        |s| {
+            s.hls.worker = true;
+            s.hls.retry_base_secs = 0;
+        },
+        |mut b| async move {
+            b.account("editor", true).await;
+            let token = b.token("editor").await;
+            b.app.content(&token, "Big Buck Bunny").await;
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/hls.mp4")
+                .canonicalize()
+                .expect("the HLS fixture");
+
+            b.open("/admin/").await;
+            b.sign_in("editor", PASSWORD).await;
+            b.click("nav a[data-resource='conmediafile']").await;
+            b.click("#new").await;
+            b.fill("#f-name", "Trailer").await;
+            b.pick("content", "bunny", "Big Buck Bunny").await;
+            b.find("#f-file")
+                .await
+                .send_keys(file.display().to_string())
+                .await
+                .expect("choose file");
+            b.click("#save").await;
+            b.find_text("#record-label", "Trailer").await;
+            // The server's own worker packages it; the page polls until ready.
+            b.find_text("#packaging-state", "ready").await;
+            b.driver.refresh().await.expect("reload");
+            b.find_text("#record-label", "Trailer").await;
+            play_over_hls(&b, &["native-hls", "hls.js"]).await;
+            b.shot("hls-playing").await;
+            // The same with hls.js, whatever the browser supports natively.
+            b.driver
+                .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
+                .await
+                .expect("prefer hls.js");
+            b.driver.refresh().await.expect("reload");
+            b.find_text("#record-label", "Trailer").await;
+            play_over_hls(&b, &["hls.js"]).await;
+            b.shot("hlsjs-playing").await;
+            b
+        },
+    )
+    .await;
+}
+
+/// Plays the page's player, seeks to 2 s and checks it got there from an
+/// HLS source in `expected`, without an error.
+async fn play_over_hls(b: &crate::harness::Browser, expected: &[&str]) {
+    let player = b.find("video#player").await;
+    let source = player
+        .attr("data-source")
+        .await
+        .expect("data-source")
+        .unwrap_or_default();
+    eprintln!("the panel's player uses {source}");
+    assert!(
+        expected.contains(&source.as_str()),
+        "the player streams HLS, not the file: {source}"
+    );
+    let played = b
+        .driver
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+                    const v = document.querySelector('video#player');
+                    const report = (stage) => done({stage, ready: v.readyState,
+                        time: v.currentTime, duration: v.duration,
+                        error: v.error && v.error.code,
+                        hlsError: v.dataset.hlsError || null, src: v.currentSrc});
+                    const timer = setTimeout(() => report('timeout'), 20000);
+                    const seek = () => {
+                        v.addEventListener('seeked', () => {
+                            const check = () => v.readyState >= 2
+                                ? (clearTimeout(timer), report('seeked'))
+                                : setTimeout(check, 20);
+                            check();
+                        }, {once: true});
+                        v.currentTime = 2;
+                    };
+                    v.addEventListener('error', () => report('error'));
+                    v.muted = true;
+                    if (v.readyState >= 2) { seek(); }
+                    else { v.addEventListener('loadeddata', seek, {once: true}); }
+                    v.play().catch(() => {});"#,
+            vec![],
+        )
+        .await
+        .expect("playback script");
+    let played = played.json();
+    assert_eq!(played["stage"], "seeked", "{played}");
+    assert!(played["time"].as_f64().unwrap_or(0.0) >= 2.0, "{played}");
+    assert!(
+        played["error"].is_null() && played["hlsError"].is_null(),
+        "{played}"
+    );
+    assert!(
+        (played["duration"].as_f64().unwrap_or(0.0) - 4.0).abs() < 0.5,
+        "{played}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
+async fn an_upload_stopped_mid_way_resumes_after_a_reload() {
+    use sha2::{Digest, Sha256};
+    with_browser("tus-resume", |mut b| async move {
+        b.account("editor", true).await;
+        let token = b.token("editor").await;
+        b.app.content(&token, "Big Buck Bunny").await;
+        // A few MiB that sniff as MP4: the clip, padded to 6 MiB (two
+        // 4 MiB chunks at most).
+        let mut bytes = include_bytes!("../fixtures/hls.mp4").to_vec();
+        let mut i = 0u32;
+        while bytes.len() < 6 * 1024 * 1024 {
+            bytes.push((i.wrapping_mul(2_654_435_761) >> 24) as u8);
+            i += 1;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("master.mp4");
+        std::fs::write(&file, &bytes).expect("the file");
+        let path = file.display().to_string();
+
+        b.open("/admin/").await;
+        b.sign_in("editor", PASSWORD).await;
+        b.click("nav a[data-resource='conmediafile']").await;
+        b.click("#new").await;
+        // The test hook: the upload stops after its first chunk, as a
+        // dropped connection would leave it.
+        b.driver
+            .execute("window.mstreamTusStopAfter = 1", vec![])
+            .await
+            .expect("hook");
+        b.fill("#f-name", "Master").await;
+        b.pick("content", "bunny", "Big Buck Bunny").await;
+        b.find("#f-file")
+            .await
+            .send_keys(path.clone())
+            .await
+            .expect("choose file");
+        b.click("#save").await;
+        b.find_text("#form-errors", "stopped at 4194304 bytes")
+            .await;
+        b.shot("stopped").await;
+
+        // A reload, the same file picked again: it goes on from the server's
+        // offset instead of starting over.
+        b.driver.refresh().await.expect("reload");
+        b.fill("#f-name", "Master").await;
+        b.pick("content", "bunny", "Big Buck Bunny").await;
+        b.find("#f-file")
+            .await
+            .send_keys(path.clone())
+            .await
+            .expect("choose file");
+        b.click("#save").await;
+        b.find_text("#record-label", "Master").await;
+        let from = b
+            .driver
+            .execute(
+                "return sessionStorage.getItem('mstream.resumedFrom')",
+                vec![],
+            )
+            .await
+            .expect("resumed from");
+        assert_eq!(from.json(), &json!("4194304"), "resumed mid-way");
+        b.shot("resumed").await;
+
+        let list = b.app.get("/api/conmediafile/?name=Master", &token).await;
+        assert_eq!(list.status, 200, "{}", list.body);
+        let media = &list.body["results"][0];
+        assert_eq!(media["size"], bytes.len());
+        assert_eq!(media["sha256"], hex::encode(Sha256::digest(&bytes)));
+        b
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
+async fn a_user_page_shows_what_they_are_watching() {
+    with_browser("continue-watching", |mut b| async move {
+        b.account("editor", true).await;
+        b.account("carol", false).await;
+        let admin = b.token("editor").await;
+        let carol = b.token("carol").await;
+        let content = b.app.content(&admin, "Big Buck Bunny").await;
+        // A media file, over tus in one request (creation-with-upload).
+        let clip = include_bytes!("../fixtures/hls.mp4").to_vec();
+        let meta = format!(
+            "content {},name {}",
+            B64.encode(content["id"].as_str().unwrap()),
+            B64.encode("Trailer")
+        );
+        let created = reqwest::Client::new()
+            .post(b.app.url("/api/uploads/"))
+            .header("Authorization", format!("Token {admin}"))
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", clip.len().to_string())
+            .header("Upload-Metadata", meta)
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(clip)
+            .send()
+            .await
+            .expect("tus upload");
+        assert_eq!(created.status(), 201);
+        let media = created
+            .headers()
+            .get("Mstream-Media-File")
+            .expect("the media file made")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        // Carol stopped at 1:05 of 2:00.
+        let r = b
+            .app
+            .put(
+                &format!("/api/progress/{media}/"),
+                &carol,
+                json!({"position": 65.0, "duration": 120.0}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let users = b.app.get("/api/users/?search=carol", &admin).await;
+        assert_eq!(users.status, 200, "{}", users.body);
+        let id = users.body["results"][0]["id"].as_str().unwrap().to_owned();
+
+        b.open("/admin/").await;
+        b.sign_in("editor", PASSWORD).await;
+        b.open(&format!("/admin/#/users/{id}")).await;
+        b.find_text("#watching td", "Trailer").await;
+        b.find_text("#watching td", "Big Buck Bunny").await;
+        b.find_text("#watching td.position", "1:05 / 2:00").await;
+        b.shot("user-page").await;
+
+        // Someone with nothing unfinished.
+        let editor = b.app.get("/api/users/?search=editor", &admin).await;
+        let id = editor.body["results"][0]["id"].as_str().unwrap().to_owned();
+        b.open(&format!("/admin/#/users/{id}")).await;
+        b.find_text("#watching", "Nothing started").await;
+        b
+    })
+    .await;
+}
