@@ -62,7 +62,7 @@ const NICE: &str = "/usr/bin/nice";
 fn niced(program: &str, nice: bool) -> Command {
     let mut command = if nice {
         let mut c = Command::new(NICE);
-        c.args(["-n", "10", program]);
+        c.args(["-n", "19", program]);
         c
     } else {
         Command::new(program)
