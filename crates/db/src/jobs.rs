@@ -239,12 +239,8 @@ pub fn heartbeat(
     sql.push("UPDATE media_jobs SET progress = ")
         .bind(Bind::Int(i64::from(progress.clamp(0, 100))))
         .push(", lease_until = ")
-        .bind(Bind::Time(lease_until))
-        .push(" WHERE id = ")
-        .bind(job)
-        .push(" AND state = 'running' AND lease_owner = ")
-        .bind(Bind::Text(owner.to_owned()));
-    Ok(sql.execute(conn)? == 1)
+        .bind(Bind::Time(lease_until));
+    while_held(sql, conn, job, owner)
 }
 
 /// Marks the job ready with what it made; `false` (nothing changed) when
@@ -266,12 +262,8 @@ pub fn complete(
         None => sql.push("NULL"),
     };
     sql.push(", lease_owner = NULL, lease_until = NULL, updated = ")
-        .bind(Bind::Time(now))
-        .push(" WHERE id = ")
-        .bind(job)
-        .push(" AND state = 'running' AND lease_owner = ")
-        .bind(Bind::Text(owner.to_owned()));
-    Ok(sql.execute(conn)? == 1)
+        .bind(Bind::Time(now));
+    while_held(sql, conn, job, owner)
 }
 
 /// Records a failed attempt: queued again after `retry_at`, or `failed`
@@ -295,8 +287,15 @@ pub fn fail(
     sql.push(", progress = 0, reason = ")
         .bind(Bind::Text(reason.to_owned()))
         .push(", lease_owner = NULL, lease_until = NULL, updated = ")
-        .bind(Bind::Time(now))
-        .push(" WHERE id = ")
+        .bind(Bind::Time(now));
+    while_held(sql, conn, job, owner)
+}
+
+/// Runs an UPDATE of job `job` only while `owner` still holds it (running,
+/// under its lease): `false`, nothing changed, when another worker took it
+/// over after the lease ran out.
+fn while_held(mut sql: Sql, conn: &mut AnyConn, job: Uuid, owner: &str) -> DbResult<bool> {
+    sql.push(" WHERE id = ")
         .bind(job)
         .push(" AND state = 'running' AND lease_owner = ")
         .bind(Bind::Text(owner.to_owned()));

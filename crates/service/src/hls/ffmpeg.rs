@@ -194,25 +194,7 @@ fn hls_arguments(config: &HlsConfig, probe: &Probe) -> Vec<String> {
             );
             args.push(format!("expr:gte(t,n_forced*{segment})"));
         }
-        push(&mut args, &["-f", "hls", "-hls_time", &segment]);
-        push(
-            &mut args,
-            &[
-                "-hls_playlist_type",
-                "vod",
-                "-hls_segment_type",
-                "fmp4",
-                "-hls_flags",
-                "independent_segments",
-                "-hls_fmp4_init_filename",
-                "init.mp4",
-                "-hls_segment_filename",
-                "seg%d.m4s",
-                "-master_pl_name",
-                MASTER,
-                "stream.m3u8",
-            ],
-        );
+        push_hls_output(&mut args, &segment, "seg%d.m4s", &["stream.m3u8"]);
         return args;
     }
     let n = ladder.len();
@@ -252,9 +234,23 @@ fn hls_arguments(config: &HlsConfig, probe: &Probe) -> Vec<String> {
     if has_audio {
         push(&mut args, &["-c:a", "aac", "-b:a", "128k"]);
     }
-    push(&mut args, &["-f", "hls", "-hls_time", &segment]);
-    push(
+    let map = map.join(" ");
+    push_hls_output(
         &mut args,
+        &segment,
+        "v%v/seg%d.m4s",
+        &["-var_stream_map", &map, "v%v/stream.m3u8"],
+    );
+    args
+}
+
+/// The HLS muxer's options shared by both layouts — fMP4 VOD segments of
+/// `segment` seconds named by `segments`, and the master playlist — then
+/// `tail` (the layout's own options and its playlist's name, last).
+fn push_hls_output(args: &mut Vec<String>, segment: &str, segments: &str, tail: &[&str]) {
+    push(args, &["-f", "hls", "-hls_time", segment]);
+    push(
+        args,
         &[
             "-hls_playlist_type",
             "vod",
@@ -265,15 +261,12 @@ fn hls_arguments(config: &HlsConfig, probe: &Probe) -> Vec<String> {
             "-hls_fmp4_init_filename",
             "init.mp4",
             "-hls_segment_filename",
-            "v%v/seg%d.m4s",
+            segments,
             "-master_pl_name",
             MASTER,
-            "-var_stream_map",
-            &map.join(" "),
-            "v%v/stream.m3u8",
         ],
     );
-    args
+    push(args, tail);
 }
 
 /// How often progress is written (and the lease renewed) at most, besides
