@@ -229,32 +229,11 @@ fn hls_stream() -> PathItem {
         .description("The requested range.")
         .content("video/mp4", bytes())
         .build();
+    let unsatisfiable = ResponseBuilder::new()
+        .description("The range is not satisfiable.")
+        .build();
     let operation = |id: &str, summary: &str| {
-        OperationBuilder::new()
-            .operation_id(Some(id))
-            .tag("media")
-            .summary(Some(summary))
-            .securities(Some(
-                Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
-            ))
-            .parameters(Some(parameters.clone()))
-            .responses(
-                ResponsesBuilder::new()
-                    .response("200", whole.clone())
-                    .response("206", part.clone())
-                    .response("304", ResponseBuilder::new().description("Not modified."))
-                    .response(
-                        "403",
-                        error(403).description("Missing, bad or expired signature."),
-                    )
-                    .response("404", error(404))
-                    .response(
-                        "416",
-                        ResponseBuilder::new().description("The range is not satisfiable."),
-                    )
-                    .build(),
-            )
-            .build()
+        signed_bytes(id, summary, &parameters, &whole, &part, &unsatisfiable)
     };
     let mut item = PathItem::new(
         HttpMethod::Get,
@@ -337,34 +316,12 @@ fn stream() -> PathItem {
         .content("application/octet-stream", bytes())
         .header("Content-Range", described("`bytes first-last/size`"))
         .build();
+    let unsatisfiable = ResponseBuilder::new()
+        .description("The range is not satisfiable.")
+        .header("Content-Range", described("`bytes */size`"))
+        .build();
     let operation = |id: &str, summary: &str| {
-        OperationBuilder::new()
-            .operation_id(Some(id))
-            .tag("media")
-            .summary(Some(summary))
-            .securities(Some(
-                Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
-            ))
-            .parameters(Some(parameters.clone()))
-            .responses(
-                ResponsesBuilder::new()
-                    .response("200", whole.clone())
-                    .response("206", part.clone())
-                    .response("304", ResponseBuilder::new().description("Not modified."))
-                    .response(
-                        "403",
-                        error(403).description("Missing, bad or expired signature."),
-                    )
-                    .response("404", error(404))
-                    .response(
-                        "416",
-                        ResponseBuilder::new()
-                            .description("The range is not satisfiable.")
-                            .header("Content-Range", described("`bytes */size`")),
-                    )
-                    .build(),
-            )
-            .build()
+        signed_bytes(id, summary, &parameters, &whole, &part, &unsatisfiable)
     };
     let mut item = PathItem::new(
         HttpMethod::Get,
@@ -381,4 +338,39 @@ fn stream() -> PathItem {
         ),
     ));
     item
+}
+
+/// A GET or HEAD of bytes behind a signed URL (`/content/`, `/hls/`): no
+/// token, the whole file or one range, 304 on a matching validator, 403
+/// for a missing, bad or expired signature.
+fn signed_bytes(
+    id: &str,
+    summary: &str,
+    parameters: &[utoipa::openapi::path::Parameter],
+    whole: &utoipa::openapi::Response,
+    part: &utoipa::openapi::Response,
+    unsatisfiable: &utoipa::openapi::Response,
+) -> utoipa::openapi::path::Operation {
+    OperationBuilder::new()
+        .operation_id(Some(id))
+        .tag("media")
+        .summary(Some(summary))
+        .securities(Some(
+            Vec::<utoipa::openapi::security::SecurityRequirement>::new(),
+        ))
+        .parameters(Some(parameters.to_vec()))
+        .responses(
+            ResponsesBuilder::new()
+                .response("200", whole.clone())
+                .response("206", part.clone())
+                .response("304", ResponseBuilder::new().description("Not modified."))
+                .response(
+                    "403",
+                    error(403).description("Missing, bad or expired signature."),
+                )
+                .response("404", error(404))
+                .response("416", unsatisfiable.clone())
+                .build(),
+        )
+        .build()
 }
