@@ -150,7 +150,7 @@ struct LabelRow {
 }
 
 /// What deleting entity `id` of `resource` would remove beyond the entity
-/// itself (the same cascades [`crate::engine::delete`] sets off), resource
+/// itself (the same cascades [`crate::write::delete`] sets off), resource
 /// by resource; resources it would not touch are left out.
 pub fn delete_preview(conn: &mut AnyConn, resource: &str, id: Uuid) -> DbResult<Vec<Removed>> {
     let mut removed = Vec::new();
