@@ -180,6 +180,55 @@ async fn the_packaged_output_of_a_deleted_media_file_is_swept() {
     assert!(!app.media_root().join("hls").join(&gone).exists());
 }
 
+/// The temporary folders in a media file's output folder.
+fn temps(app: &TestApp, media: &str) -> Vec<String> {
+    let dir = app.media_root().join("hls").join(media);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".tmp-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn a_dead_workers_temporary_output_is_swept_and_a_live_workers_is_kept() {
+    let (app, admin, content) = app_with(|_| {}).await;
+    let busy = upload_clip(&app, &admin, &content, "busy").await;
+    let idle = upload_clip(&app, &admin, &content, "idle").await;
+    // A worker (another process, say) holds the first job and is
+    // packaging into its own temporary folder right now.
+    let live = app.services.hls.another_worker();
+    let job = live.claim().await.unwrap().unwrap();
+    let owner = job.lease_owner.unwrap();
+    let busy_id = job.media_file.to_string();
+    let idle_id = if busy_id == busy { &idle } else { &busy };
+    let hls = app.media_root().join("hls");
+    let own = format!(".tmp-{owner}-{}", "1".repeat(32));
+    // What workers killed mid-job left: one under a name no lease holds,
+    // one under the live worker's id in a media file it does not hold.
+    let dead = format!(".tmp-1-{}-{}", "2".repeat(32), "3".repeat(32));
+    for (media, name) in [(&busy_id, &own), (&busy_id, &dead), (idle_id, &own)] {
+        let folder = hls.join(media).join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("seg0.m4s"), b"partial").unwrap();
+    }
+
+    assert_eq!(app.services.hls.sweep().await.unwrap(), 2);
+    assert_eq!(
+        temps(&app, &busy_id),
+        vec![own.clone()],
+        "the holder's stays"
+    );
+    assert!(temps(&app, idle_id).is_empty(), "a queued job's is stale");
+    assert!(hls.join(&busy_id).join(&own).join("seg0.m4s").exists());
+}
+
 #[tokio::test]
 async fn without_ffmpeg_the_server_starts_and_streams_progressively() {
     let (app, admin, content) = app_with(|s| {
@@ -361,7 +410,15 @@ async fn a_job_whose_worker_died_is_finished_once_by_another_worker() {
     let id = upload_clip(&app, &admin, &content, "film").await;
     // A worker claims the job and dies: its lease (zero long) runs out.
     let dead = app.services.hls.another_worker().with_lease(Duration::ZERO);
-    assert!(dead.claim().await.unwrap().is_some());
+    let claimed = dead.claim().await.unwrap().unwrap();
+    // It had begun writing its temporary output when it died.
+    let leftover = app.media_root().join("hls").join(&id).join(format!(
+        ".tmp-{}-{}",
+        claimed.lease_owner.unwrap(),
+        "0".repeat(32)
+    ));
+    std::fs::create_dir_all(&leftover).unwrap();
+    std::fs::write(leftover.join("seg0.m4s"), b"partial").unwrap();
     let media = entry_media(&app, &admin, &content, &id).await;
     assert_eq!(media["packaging"]["state"], "running");
 
@@ -372,6 +429,10 @@ async fn a_job_whose_worker_died_is_finished_once_by_another_worker() {
     let media = entry_media(&app, &admin, &content, &id).await;
     assert_eq!(media["packaging"]["state"], "ready");
     assert_eq!(runs(&app, &id).len(), 1);
+    assert!(
+        temps(&app, &id).is_empty(),
+        "the dead worker's output is gone"
+    );
 }
 
 #[tokio::test]

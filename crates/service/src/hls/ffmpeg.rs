@@ -1,6 +1,7 @@
 //! Running `ffprobe` and `ffmpeg` as child processes (tokio::process:
 //! nothing blocks an async worker): `-nostdin`, under `nice`, killed when
-//! their future is dropped (the server stops, or the lease is lost).
+//! their future is dropped (the server stops, or the lease is lost) and
+//! when the server dies ([`super::child`]).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -10,7 +11,7 @@ use mstream_db::jobs::Job;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use super::{HlsConfig, HlsService, Rendition, MASTER, POSTER};
+use super::{child, HlsConfig, HlsService, Rendition, MASTER, POSTER};
 
 /// Why packaging stopped.
 #[derive(Debug)]
@@ -32,14 +33,13 @@ pub struct Made {
 pub async fn tools_run(config: &HlsConfig) -> bool {
     let mut all = true;
     for program in [&config.ffmpeg, &config.ffprobe] {
-        let ran = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .arg("-version")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .status()
-            .await;
+            .stderr(Stdio::null());
+        let ran = child::status(command).await;
         all &= ran.is_ok_and(|s| s.success());
     }
     all
@@ -57,8 +57,8 @@ struct Probe {
 /// Debian's `nice` (coreutils).
 const NICE: &str = "/usr/bin/nice";
 
-/// `program` under `nice` (when `nice` is there), stdin closed, killed
-/// with its future.
+/// `program` under `nice` (when `nice` is there), stdin closed; started
+/// by [`child`], which kills it with its future and with the process.
 fn niced(program: &str, nice: bool) -> Command {
     let mut command = if nice {
         let mut c = Command::new(NICE);
@@ -67,12 +67,13 @@ fn niced(program: &str, nice: bool) -> Command {
     } else {
         Command::new(program)
     };
-    command.stdin(Stdio::null()).kill_on_drop(true);
+    command.stdin(Stdio::null());
     command
 }
 
 async fn probe(config: &HlsConfig, source: &Path, nice: bool) -> Result<Probe, Failure> {
-    let output = niced(&config.ffprobe, nice)
+    let mut command = niced(&config.ffprobe, nice);
+    command
         .args([
             "-v",
             "error",
@@ -83,8 +84,8 @@ async fn probe(config: &HlsConfig, source: &Path, nice: bool) -> Result<Probe, F
         ])
         .arg(source)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
+        .stderr(Stdio::piped());
+    let output = child::output(command)
         .await
         .map_err(|e| Failure::Failed(format!("cannot run ffprobe: {e}")))?;
     if !output.status.success() {
@@ -295,17 +296,19 @@ pub async fn package(
         .map_err(|e| Failure::Failed(format!("cannot create the ffmpeg log: {e}")))?
         .into_std()
         .await;
-    let mut child = niced(&config.ffmpeg, nice)
+    let mut command = niced(&config.ffmpeg, nice);
+    command
         .current_dir(temp)
         .args(["-nostdin", "-hide_banner", "-v", "error", "-y", "-i"])
         .arg(source)
         .args(hls_arguments(config, &probe))
         .args(["-progress", "pipe:1", "-nostats"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::from(log))
-        .spawn()
+        .stderr(Stdio::from(log));
+    let mut running = child::spawn(command)
+        .await
         .map_err(|e| Failure::Failed(format!("cannot run ffmpeg: {e}")))?;
-    let stdout = child
+    let stdout = running
         .stdout
         .take()
         .ok_or_else(|| Failure::Failed("ffmpeg's output is not piped".into()))?;
@@ -334,7 +337,7 @@ pub async fn package(
             reported = progress;
         }
     }
-    let status = child
+    let status = running
         .wait()
         .await
         .map_err(|e| Failure::Failed(format!("ffmpeg vanished: {e}")))?;
@@ -370,7 +373,8 @@ async fn poster(
     nice: bool,
 ) -> Result<(), Failure> {
     let at = duration.map_or(0.0, |d| d / 10.0);
-    let output = niced(&config.ffmpeg, nice)
+    let mut command = niced(&config.ffmpeg, nice);
+    command
         .current_dir(temp)
         .args(["-nostdin", "-hide_banner", "-v", "error", "-y", "-ss"])
         .arg(format!("{at:.3}"))
@@ -378,8 +382,8 @@ async fn poster(
         .arg(source)
         .args(["-frames:v", "1", "-q:v", "3", "-f", "image2", POSTER])
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
+        .stderr(Stdio::piped());
+    let output = child::output(command)
         .await
         .map_err(|e| Failure::Failed(format!("cannot run ffmpeg for the poster: {e}")))?;
     if !output.status.success() || !is_file(&temp.join(POSTER)).await {

@@ -10,6 +10,7 @@
 //! Failures are retried with exponential back-off up to
 //! [`HlsConfig::max_attempts`], then the job is `failed` with the reason.
 
+mod child;
 mod ffmpeg;
 
 use std::collections::HashMap;
@@ -36,6 +37,10 @@ pub const HLS: &str = "hls";
 pub const MASTER: &str = "master.m3u8";
 /// The poster of every run.
 pub const POSTER: &str = "poster.jpg";
+
+/// What the temporary folder of a run starts with: `.tmp-<lease owner>-<run>`,
+/// so that a sweep tells the holder's folder from a dead worker's.
+const TEMP: &str = ".tmp-";
 
 /// Idle polls between two sweeps of deleted media's output.
 const SWEEP_EVERY: u32 = 30;
@@ -193,7 +198,7 @@ impl HlsService {
         loop {
             if idle.is_multiple_of(SWEEP_EVERY) {
                 if let Err(error) = self.sweep().await {
-                    tracing::warn!(%error, "HLS worker: sweeping deleted media's output failed");
+                    tracing::warn!(%error, "HLS worker: sweeping output no worker will use failed");
                 }
             }
             match self.run_once().await {
@@ -206,13 +211,20 @@ impl HlsService {
         }
     }
 
-    /// Removes the output folders of media files that are gone (deleted:
-    /// their job row went with them). A folder is made only by a worker
-    /// holding a job, and the job row is written with the media file, so a
-    /// folder without a job belongs to nobody. Returns how many were
-    /// removed.
+    /// Removes what no worker will ever finish or serve: the output folders
+    /// of media files that are gone (deleted: their job row went with
+    /// them), and the temporary folders of workers that died mid-job (a
+    /// `kill -9`). A folder is made only by a worker holding a job, and the
+    /// job row is written with the media file, so a folder without a job
+    /// belongs to nobody; a temporary folder is live only while its job is
+    /// running under the lease of the worker it is named after. Returns
+    /// how many were removed.
     pub async fn sweep(&self) -> ServiceResult<usize> {
         let dir = self.root.join(HLS);
+        // Listed before the jobs are read: a folder listed here was made
+        // after its worker's claim was committed, so the read below sees
+        // that claim (or a later one) and never takes a live worker's
+        // folder for a dead one's.
         let folders = self
             .ctx
             .compute(move || {
@@ -223,7 +235,8 @@ impl HlsService {
                     .filter_map(Result::ok)
                     .filter_map(|e| {
                         let name = e.file_name().to_string_lossy().into_owned();
-                        Uuid::parse_str(&name).ok().map(|id| (id, e.path()))
+                        let id = Uuid::parse_str(&name).ok()?;
+                        Some((id, e.path(), temporary_folders(&e.path())))
                     })
                     .collect::<Vec<_>>())
             })
@@ -231,13 +244,20 @@ impl HlsService {
         if folders.is_empty() {
             return Ok(0);
         }
-        let ids: Vec<Uuid> = folders.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<Uuid> = folders.iter().map(|(id, _, _)| *id).collect();
         let known = self.packaging(ids).await?;
-        let doomed: Vec<PathBuf> = folders
-            .into_iter()
-            .filter(|(id, _)| !known.contains_key(id))
-            .map(|(_, path)| path)
-            .collect();
+        let mut doomed: Vec<PathBuf> = Vec::new();
+        for (id, path, temps) in folders {
+            match known.get(&id) {
+                None => doomed.push(path),
+                Some(job) => doomed.extend(
+                    temps
+                        .into_iter()
+                        .filter(|name| !is_live_temp(name, job))
+                        .map(|name| path.join(name)),
+                ),
+            }
+        }
         let count = doomed.len();
         self.ctx
             .compute(move || {
@@ -254,10 +274,13 @@ impl HlsService {
     async fn process(&self, job: Job) -> ServiceResult<()> {
         let run = Uuid::new_v4().simple().to_string();
         let media_dir = self.root.join(HLS).join(job.media_file.to_string());
-        let temp = media_dir.join(format!(".tmp-{run}"));
+        let temp = media_dir.join(temp_name(&self.owner, &run));
         let target = media_dir.join(&run);
         let source = self.root.join(&job.source);
         tracing::info!(job = %job.id, media_file = %job.media_file, attempt = job.attempts, "packaging");
+        // This worker holds the job now: any other temporary folder of
+        // this media file is a dead (or superseded) worker's.
+        remove_other_temps(&media_dir, &self.owner).await;
         let outcome = ffmpeg::package(self, &job, &source, &temp).await;
         match outcome {
             Ok(made) => {
@@ -348,6 +371,55 @@ impl HlsService {
                 })
             })
             .await
+    }
+}
+
+/// The name of the temporary folder `owner` packages `run` into.
+fn temp_name(owner: &str, run: &str) -> String {
+    format!("{TEMP}{owner}-{run}")
+}
+
+/// Whether the temporary folder `name` was made by `owner`.
+fn is_temp_of(name: &str, owner: &str) -> bool {
+    name.strip_prefix(TEMP)
+        .and_then(|rest| rest.strip_prefix(owner))
+        .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// Whether the temporary folder `name` may still be written: its job is
+/// running under the lease of the worker it is named after.
+fn is_live_temp(name: &str, job: &Job) -> bool {
+    job.state == JobState::Running
+        && job
+            .lease_owner
+            .as_deref()
+            .is_some_and(|owner| is_temp_of(name, owner))
+}
+
+/// The names of the temporary folders in a media file's folder.
+fn temporary_folders(media_dir: &Path) -> Vec<String> {
+    std::fs::read_dir(media_dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(TEMP))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Removes the temporary folders of a media file not made by `owner`.
+async fn remove_other_temps(media_dir: &Path, owner: &str) {
+    let Ok(mut entries) = tokio::fs::read_dir(media_dir).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(TEMP) && !is_temp_of(&name, owner) {
+            tracing::info!(folder = %name, "removing a dead worker's temporary output");
+            let _ = tokio::fs::remove_dir_all(entry.path()).await;
+        }
     }
 }
 
