@@ -722,3 +722,19 @@ impl Drop for Served {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `statements` (one at a time) on the app's database.
+pub fn db_execute(app: &TestApp, statements: &[&str]) {
+    if app.database_url.starts_with("postgres") {
+        let mut conn = diesel::PgConnection::establish(&app.database_url).unwrap();
+        for s in statements {
+            diesel::sql_query(*s).execute(&mut conn).unwrap();
+        }
+    } else {
+        let path = app.database_url.trim_start_matches("sqlite://");
+        let mut conn = diesel::SqliteConnection::establish(path).unwrap();
+        for s in statements {
+            diesel::sql_query(*s).execute(&mut conn).unwrap();
+        }
+    }
+}

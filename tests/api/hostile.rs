@@ -8,8 +8,8 @@ use serde_json::{json, Value as Json};
 use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{
-    eventually, files_under, mp4, png, raw, read_response, reply, spawn_app, spawn_app_with, webm,
-    TestApp,
+    db_execute, eventually, files_under, mp4, png, raw, read_response, reply, spawn_app,
+    spawn_app_with, webm, TestApp,
 };
 use crate::uploads::{port_of, staged, start_upload, BOUNDARY};
 
@@ -366,22 +366,6 @@ async fn only_media_are_stored_and_nothing_served_can_run() {
 struct Text {
     #[diesel(sql_type = diesel::sql_types::Text)]
     value: String,
-}
-
-/// Runs `statements` (one at a time) on the app's database.
-fn db_execute(app: &TestApp, statements: &[&str]) {
-    if app.database_url.starts_with("postgres") {
-        let mut conn = diesel::PgConnection::establish(&app.database_url).unwrap();
-        for s in statements {
-            diesel::sql_query(*s).execute(&mut conn).unwrap();
-        }
-    } else {
-        let path = app.database_url.trim_start_matches("sqlite://");
-        let mut conn = diesel::SqliteConnection::establish(path).unwrap();
-        for s in statements {
-            diesel::sql_query(*s).execute(&mut conn).unwrap();
-        }
-    }
 }
 
 /// The text `query` (selecting `value`) returns from the app's database.

@@ -5,7 +5,9 @@ use base64::Engine as _;
 use reqwest::Method;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{mp4, reply, spawn_app, spawn_app_with, spawn_apps_with, Reply, TestApp};
+use crate::helpers::{
+    db_execute, mp4, reply, spawn_app, spawn_app_with, spawn_apps_with, Reply, TestApp,
+};
 
 fn b64(text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(text)
@@ -591,4 +593,67 @@ async fn a_finished_upload_that_is_not_media_is_refused_and_gone() {
         crate::helpers::files_under(&app.media_root().join("content")).is_empty(),
         "nothing stored"
     );
+}
+
+/// Makes every delete of an upload's row fail, as if the process died
+/// right before it.
+fn upload_rows_cannot_be_deleted(app: &TestApp) {
+    if app.database_url.starts_with("postgres") {
+        db_execute(
+            app,
+            &[
+                "CREATE FUNCTION refuse_delete() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'the process died'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_delete BEFORE DELETE ON resumable_uploads \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_delete()",
+            ],
+        );
+    } else {
+        db_execute(
+            app,
+            &[
+                "CREATE TRIGGER refuse_delete BEFORE DELETE ON resumable_uploads \
+               BEGIN SELECT RAISE(ABORT, 'the process died'); END",
+            ],
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_media_file_and_the_end_of_its_upload_are_one_write() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Tus atomic").await;
+    let content_id = content["id"].as_str().unwrap();
+    let bytes = mp4(64 * 1024);
+
+    // Finished: the media file exists, with its history entry, and the
+    // upload does not.
+    let path = create(&app, &admin, content_id, "one.mp4", bytes.len()).await;
+    let r = patch(&app, None, &admin, &path, 0, &bytes).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let made = r.header("Mstream-Media-File").unwrap().to_owned();
+    assert_eq!(offset_of(&app, None, &admin, &path).await.status, 404);
+    let media = media_of(&app, &admin, content_id).await;
+    assert_eq!(media.len(), 1, "{media:?}");
+    assert_eq!(media[0]["id"], made.as_str());
+    let history = app
+        .get(&format!("/api/history/?object={made}"), &admin)
+        .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    assert_eq!(history.body["count"], 1, "{}", history.body);
+    assert_eq!(history.body["results"][0]["action"], "create");
+    assert!(resumable_files(&app).is_empty());
+
+    // When the upload's row cannot be removed, the media file is not
+    // written either: one write, not two.
+    let before = app.media_files_on_disk();
+    upload_rows_cannot_be_deleted(&app);
+    let path = create(&app, &admin, content_id, "two.mp4", bytes.len()).await;
+    let r = patch(&app, None, &admin, &path, 0, &bytes).await;
+    assert!(r.status >= 500, "{} {}", r.status, r.body);
+    assert_eq!(r.header("Mstream-Media-File"), None);
+    let media = media_of(&app, &admin, content_id).await;
+    assert_eq!(media.len(), 1, "no second media file: {media:?}");
+    assert_eq!(app.media_files_on_disk(), before, "no bytes stored");
 }

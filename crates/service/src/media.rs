@@ -170,6 +170,11 @@ impl Drop for StagedFile {
     }
 }
 
+/// A step a caller adds to the write transaction that stores a media file
+/// (a finished tus upload's row is removed in it: the media file and the
+/// end of its upload are one write).
+pub type AlsoInWrite = Box<dyn FnOnce(&mut AnyConn) -> ServiceResult<()> + Send>;
+
 /// How many leading bytes are sniffed (WebM's doctype sits within the
 /// first 256; the rest is margin for containers with longer headers).
 const SNIFF_BYTES: usize = 4096;
@@ -589,6 +594,20 @@ impl MediaService {
         fields: &Json,
         file: Option<StagedFile>,
     ) -> ServiceResult<Record> {
+        self.create_and(actor, fields, file, Box::new(|_| Ok(())))
+            .await
+    }
+
+    /// [`Self::create`], with `also` run in the same write transaction
+    /// (after the media file and its audit entry are written): both are
+    /// committed, or neither.
+    pub async fn create_and(
+        &self,
+        actor: &Actor,
+        fields: &Json,
+        file: Option<StagedFile>,
+        also: AlsoInWrite,
+    ) -> ServiceResult<Record> {
         let user = require_admin(actor)?.clone();
         let repo = &tables::MEDIA_FILE;
         let set = WriteSet::parse(repo.resource(), fields, Mode::Create);
@@ -613,6 +632,7 @@ impl MediaService {
             crate::hls::queue_if_video(conn, id, &facts, now)?;
             let record = repo.get(conn, id)?;
             audit::note(conn, &user, repo.resource().name, id, None, Some(&record))?;
+            also(conn)?;
             place(file, root, stored)?;
             Ok(record)
         })
@@ -628,6 +648,22 @@ impl MediaService {
         fields: &Json,
         file: Option<StagedFile>,
         mode: Mode,
+    ) -> ServiceResult<Record> {
+        self.update_and(actor, id, fields, file, mode, Box::new(|_| Ok(())))
+            .await
+    }
+
+    /// [`Self::update`], with `also` run in the same write transaction
+    /// (after the media file and its audit entry are written): both are
+    /// committed, or neither.
+    pub async fn update_and(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        fields: &Json,
+        file: Option<StagedFile>,
+        mode: Mode,
+        also: AlsoInWrite,
     ) -> ServiceResult<Record> {
         let user = require_admin(actor)?.clone();
         let repo = &tables::MEDIA_FILE;
@@ -656,6 +692,7 @@ impl MediaService {
                     Some(&before),
                     Some(&record),
                 )?;
+                also(conn)?;
                 if let Some(file) = file {
                     place(file, root, stored)?;
                 }

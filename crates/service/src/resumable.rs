@@ -333,6 +333,10 @@ impl ResumableUploads {
     /// The last byte arrived: the bytes become the media file (the lock is
     /// still held by the caller), and the upload is gone, whether that
     /// worked or was refused (not media, a name taken meanwhile).
+    ///
+    /// The upload's row is removed in the transaction that writes the media
+    /// file: a crash can leave neither a complete upload whose bytes became
+    /// a media file, nor a media file whose upload still looks unfinished.
     async fn finish(&self, actor: &Actor, upload: &Upload, path: PathBuf) -> ServiceResult<Record> {
         let limit = self.max_size();
         let staged = self.ctx.compute(move || adopt(path, limit)).await;
@@ -340,36 +344,45 @@ impl ResumableUploads {
         if !upload.name.is_empty() {
             fields.insert("name".into(), Json::String(upload.name.clone()));
         }
+        let id = upload.id;
+        let gone: crate::media::AlsoInWrite = Box::new(move |conn| {
+            uploads::delete(conn, id)?;
+            Ok(())
+        });
         let made = match staged {
             Ok(staged) => match upload.media {
                 Some(media) => {
                     self.media
-                        .update(
+                        .update_and(
                             actor,
                             media,
                             &Json::Object(fields),
                             Some(staged),
                             Mode::Patch,
+                            gone,
                         )
                         .await
                 }
                 None => {
                     fields.insert("content".into(), Json::String(upload.content.to_string()));
                     self.media
-                        .create(actor, &Json::Object(fields), Some(staged))
+                        .create_and(actor, &Json::Object(fields), Some(staged), gone)
                         .await
                 }
             },
             Err(error) => Err(error),
         };
-        let id = upload.id;
-        self.ctx
-            .run(move |conn| {
-                tx::write(conn, |conn| {
-                    Ok::<_, ServiceError>(uploads::delete(conn, id)?)
+        if made.is_err() {
+            // Refused (or failed): nothing was written, and the bytes went
+            // with the staged file; the upload is gone all the same.
+            self.ctx
+                .run(move |conn| {
+                    tx::write(conn, |conn| {
+                        Ok::<_, ServiceError>(uploads::delete(conn, id)?)
+                    })
                 })
-            })
-            .await?;
+                .await?;
+        }
         made
     }
 
