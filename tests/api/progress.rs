@@ -7,7 +7,7 @@ use mstream_content::{Content, MediaFile, NewMediaFile, WatchPosition};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{png, spawn_app, TestApp};
+use crate::helpers::{db_execute, mp4, png, spawn_app, TestApp};
 use crate::typed::{admin, content, name, user};
 
 async fn media_of(admin: &Client, made: &Content, label: &str) -> MediaFile {
@@ -243,4 +243,62 @@ async fn bad_reports_are_refused_with_drf_field_errors_and_change_nothing() {
         assert_eq!(past_the_end.status, 404, "page {page}");
         assert_eq!(past_the_end.body["detail"], "Invalid page.");
     }
+}
+
+/// `(position, duration, finished)` of a stored progress record.
+fn stored(body: &serde_json::Value) -> (f64, Option<f64>, bool) {
+    (
+        body["position"].as_f64().unwrap(),
+        body["duration"].as_f64(),
+        body["finished"].as_bool().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_media_files_own_duration_wins_over_the_players() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Probed").await;
+    let r = crate::media::upload(&app, &admin, &content, "film", mp4(4096), "film.mp4").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let media = r.body["id"].as_str().unwrap().to_owned();
+    let token = app.signup("viewer").await.token;
+    let path = format!("/api/progress/{media}/");
+    let put = |body: serde_json::Value| {
+        let (app, path, token) = (&app, &path, &token);
+        async move {
+            let r = app.put(path, token, body).await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            stored(&r.body)
+        }
+    };
+    let watching = || async { app.get("/api/progress/", &token).await.body };
+
+    // Not packaged yet: the player's duration is all there is.
+    let before = put(json!({"position": 58, "duration": 60})).await;
+    assert_eq!(before, (58.0, Some(60.0), true));
+
+    // The HLS job measured the file: 100 s (what a finished job records).
+    db_execute(
+        &app,
+        &[&format!(
+            "UPDATE media_jobs SET state = 'ready', progress = 100, run = 'r', \
+             duration = 100.0 WHERE media_file_id = '{media}'"
+        )],
+    );
+    // The player says 58 of 60 (finished); it is 58 of 100.
+    let measured = put(json!({"position": 58, "duration": 60})).await;
+    assert_eq!(measured, (58.0, Some(100.0), false));
+    let list = watching().await;
+    assert_eq!(list["count"], 1, "{list}");
+    assert_eq!(list["results"][0]["duration"].as_f64(), Some(100.0));
+    // 96 of 100 is finished, whatever length the player believes.
+    let done = put(json!({"position": 96, "duration": 1000})).await;
+    assert_eq!(done, (96.0, Some(100.0), true));
+    assert_eq!(watching().await["count"], 0);
+    // Past the measured end (a player's rounding): the end.
+    let past = put(json!({"position": 101})).await;
+    assert_eq!(past, (100.0, Some(100.0), true));
+    let read = app.get(&path, &token).await;
+    assert_eq!(stored(&read.body), (100.0, Some(100.0), true));
 }

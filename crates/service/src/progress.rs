@@ -3,6 +3,7 @@
 //! their own; admins may read anyone's (the panel's user page).
 
 use mstream_content::{WatchPosition, WatchProgress};
+use mstream_db::jobs;
 use mstream_db::progress::{self as repo, Position};
 use mstream_kernel::{Actor, Page, Timestamp, UserId};
 use serde_json::Value as Json;
@@ -36,7 +37,8 @@ impl ProgressService {
     }
 
     /// Stores the caller's position in `media` from a request body
-    /// (`{"position": s, "duration": s}`); 404 when there is no such media
+    /// (`{"position": s, "duration": s}`), measured against the media
+    /// file's own duration when it has one; 404 when there is no such media
     /// file, 400 with DRF's field errors for a bad body.
     pub async fn record(
         &self,
@@ -45,14 +47,20 @@ impl ProgressService {
         body: &Json,
     ) -> ServiceResult<WatchProgress> {
         let user = signed_in(actor)?.id;
-        let at = WatchPosition::parse(body)?;
-        let position = Position {
-            position: at.position(),
-            duration: at.duration(),
-            finished: at.is_finished(),
-        };
+        let reported = WatchPosition::parse(body)?;
         self.ctx
             .run(move |conn| {
+                // The media file's own duration (its HLS probe) wins over
+                // the player's (docs/decisions.md, 2026-12-03).
+                let probed = jobs::of_media_files(conn, jobs::PACKAGE, &[media])?
+                    .remove(&media)
+                    .and_then(|job| job.duration);
+                let at = reported.with_media_duration(probed);
+                let position = Position {
+                    position: at.position(),
+                    duration: at.duration(),
+                    finished: at.is_finished(),
+                };
                 if !repo::record(conn, user, media, position, Timestamp::now())? {
                     return Err(ServiceError::NotFound);
                 }

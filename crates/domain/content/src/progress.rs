@@ -122,6 +122,34 @@ impl WatchPosition {
         self.duration
     }
 
+    /// This position against the media file's own duration (probed from
+    /// its bytes by the HLS job), when it has one: that duration replaces
+    /// the one the player sent, which may be rounded, an estimate from a
+    /// partial download, or missing; a position past it is the end.
+    ///
+    /// ```
+    /// use mstream_content::progress::WatchPosition;
+    ///
+    /// let player = WatchPosition::new(58.0, Some(60.0))?;
+    /// assert!(player.is_finished());
+    /// let measured = player.with_media_duration(Some(100.0));
+    /// assert_eq!(measured.duration(), Some(100.0));
+    /// assert!(!measured.is_finished());
+    /// let past = WatchPosition::new(101.0, None)?.with_media_duration(Some(100.0));
+    /// assert_eq!((past.position(), past.is_finished()), (100.0, true));
+    /// # Ok::<(), mstream_kernel::FieldErrors>(())
+    /// ```
+    #[must_use]
+    pub fn with_media_duration(self, media: Option<f64>) -> Self {
+        match media.filter(|d| d.is_finite() && *d > 0.0 && *d <= MAX_SECONDS) {
+            Some(duration) => Self {
+                position: self.position.min(duration),
+                duration: Some(duration),
+            },
+            None => self,
+        }
+    }
+
     /// Whether the position lies past [`FINISHED_FRACTION`] of a known
     /// duration.
     pub fn is_finished(&self) -> bool {
