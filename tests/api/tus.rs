@@ -222,6 +222,64 @@ async fn creation_with_upload_takes_the_first_bytes_at_once() {
 }
 
 #[tokio::test]
+async fn an_upload_naming_a_media_file_replaces_its_bytes() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Tus recut").await;
+    let content_id = content["id"].as_str().unwrap();
+    let old = mp4(20_000);
+    let metadata = format!("content {},name {}", b64(content_id), b64("master"));
+    let r = tus(
+        &app,
+        None,
+        Method::POST,
+        "/api/uploads/",
+        Some(&admin),
+        &[
+            ("Upload-Length", "20000"),
+            ("Upload-Metadata", &metadata),
+            ("Content-Type", "application/offset+octet-stream"),
+        ],
+        Some(old),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.header("Mstream-Media-File").expect("made").to_owned();
+
+    // The new bytes name the media file only (no content, no name: the
+    // media file keeps its own), in two chunks.
+    let new = mp4(300_000);
+    let r = tus(
+        &app,
+        None,
+        Method::POST,
+        "/api/uploads/",
+        Some(&admin),
+        &[
+            ("Upload-Length", "300000"),
+            ("Upload-Metadata", &format!("media {}", b64(&id))),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let location = r.header("Location").expect("Location").to_owned();
+    let r = patch(&app, None, &admin, &location, 0, &new[..200_000]).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert!(r.header("Mstream-Media-File").is_none());
+    let r = patch(&app, None, &admin, &location, 200_000, &new[200_000..]).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(r.header("Mstream-Media-File"), Some(id.as_str()));
+
+    let media = media_of(&app, &admin, content_id).await;
+    assert_eq!(media.len(), 1, "replaced, not added: {media:?}");
+    assert_eq!(media[0]["id"], id.as_str());
+    assert_eq!(media[0]["name"], "master");
+    assert_eq!(media[0]["size"], 300_000);
+    assert_eq!(media[0]["sha256"], hex::encode(Sha256::digest(&new)));
+}
+
+#[tokio::test]
 async fn the_protocol_refuses_what_it_must() {
     let app = spawn_app_with(|s| s.media.max_upload_bytes = 1_000_000).await;
     let admin = app.admin().await;

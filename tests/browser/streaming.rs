@@ -4,7 +4,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde_json::json;
 
-use crate::harness::{with_browser, with_browser_and, PASSWORD};
+use crate::harness::{with_browser, with_browser_and, Browser, PASSWORD};
 
 #[tokio::test]
 #[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
@@ -16,11 +16,6 @@ async fn a_media_file_page_follows_its_packaging_until_ready() {
             b.account("editor", true).await;
             let token = b.token("editor").await;
             b.app.content(&token, "Big Buck Bunny").await;
-            // The committed H.264/AAC clip (160×120, 4 s).
-            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../tests/fixtures/hls.mp4")
-                .canonicalize()
-                .expect("the HLS fixture");
 
             b.open("/admin/").await;
             b.sign_in("editor", PASSWORD).await;
@@ -28,11 +23,7 @@ async fn a_media_file_page_follows_its_packaging_until_ready() {
             b.click("#new").await;
             b.fill("#f-name", "Trailer").await;
             b.pick("content", "bunny", "Big Buck Bunny").await;
-            b.find("#f-file")
-                .await
-                .send_keys(file.display().to_string())
-                .await
-                .expect("choose file");
+            choose_file(&b, &clip_path()).await;
             b.click("#save").await;
             b.find_text("#record-label", "Trailer").await;
             // No worker runs in this server: the job waits, and the page says so.
@@ -100,10 +91,6 @@ async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
             b.account("editor", true).await;
             let token = b.token("editor").await;
             b.app.content(&token, "Big Buck Bunny").await;
-            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../tests/fixtures/hls.mp4")
-                .canonicalize()
-                .expect("the HLS fixture");
 
             b.open("/admin/").await;
             b.sign_in("editor", PASSWORD).await;
@@ -111,11 +98,7 @@ async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
             b.click("#new").await;
             b.fill("#f-name", "Trailer").await;
             b.pick("content", "bunny", "Big Buck Bunny").await;
-            b.find("#f-file")
-                .await
-                .send_keys(file.display().to_string())
-                .await
-                .expect("choose file");
+            choose_file(&b, &clip_path()).await;
             b.click("#save").await;
             b.find_text("#record-label", "Trailer").await;
             // The server's own worker packages it; the page polls until ready.
@@ -137,6 +120,129 @@ async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
         },
     )
     .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn the_player_moves_to_hls_when_packaged_without_a_reload() {
+    with_browser_and(
+        "hls-switch",
+        |s| s.hls.retry_base_secs = 0,
+        |mut b| async move {
+            b.account("editor", true).await;
+            let token = b.token("editor").await;
+            let content = b.app.content(&token, "Big Buck Bunny").await;
+            let content = content["id"].as_str().unwrap().to_owned();
+            b.open("/admin/").await;
+            b.sign_in("editor", PASSWORD).await;
+            b.find("#whoami").await;
+            // Whatever the browser picks, then hls.js (this Chromium also
+            // plays HLS natively): one media file each, packaged in turn.
+            for (name, expected) in [
+                ("Trailer", &["native-hls", "hls.js"][..]),
+                ("Teaser", &["hls.js"][..]),
+            ] {
+                if expected == ["hls.js"] {
+                    b.driver
+                        .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
+                        .await
+                        .expect("prefer hls.js");
+                }
+                let media = tus_clip(&b, &token, &content, name).await;
+                b.open(&format!("/admin/#/conmediafile/{media}")).await;
+                b.find_text("#record-label", name).await;
+                b.find_text("#packaging-state", "queued").await;
+                b.find("video#player[data-source='progressive']").await;
+                switch_while_playing(&mut b, &media, expected).await;
+            }
+            b
+        },
+    )
+    .await;
+}
+
+/// On a queued media file's page: plays the progressive file from 2 s,
+/// slowed down (it must still be playing when the stream is ready),
+/// packages it, and checks the page's player moved to an HLS source in
+/// `expected` in the same document (a marker on `window` survives),
+/// still playing from where it was.
+async fn switch_while_playing(b: &mut crate::harness::Browser, media: &str, expected: &[&str]) {
+    let started = b
+        .driver
+        .execute_async(
+            r#"const [marker, done] = arguments;
+                window.mstreamSamePage = marker;
+                const v = document.querySelector('video#player');
+                const timer = setTimeout(() => done({stage: 'timeout', ready: v.readyState}), 15000);
+                const go = () => {
+                    v.addEventListener('playing', () => {
+                        clearTimeout(timer);
+                        done({stage: 'playing', time: v.currentTime});
+                    }, {once: true});
+                    v.muted = true;
+                    // The slowest rate Chromium allows: 2 s of clip left
+                    // last 32 s.
+                    v.playbackRate = 0.0625;
+                    v.currentTime = 2;
+                    v.play().catch((e) => done({stage: 'play refused', error: String(e)}));
+                };
+                if (v.readyState >= 1) { go(); }
+                else { v.addEventListener('loadedmetadata', go, {once: true}); }"#,
+            vec![json!(media)],
+        )
+        .await
+        .expect("play script");
+    assert_eq!(started.json()["stage"], "playing", "{}", started.json());
+    b.shot("progressive-playing").await;
+
+    assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+    b.find_text("#packaging-state", "ready").await;
+    let player = b
+        .find("video#player[data-source='native-hls'], video#player[data-source='hls.js']")
+        .await;
+    let source = player
+        .attr("data-source")
+        .await
+        .expect("data-source")
+        .unwrap_or_default();
+    assert!(expected.contains(&source.as_str()), "{source}");
+    // Once the new source has data and is not seeking any more, it plays
+    // on from where the file was (a fresh source would start paused at 0).
+    let after = b
+        .driver
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+                const v = document.querySelector('video#player');
+                const report = (stage) => done({stage, time: v.currentTime,
+                    paused: v.paused, ready: v.readyState, src: v.currentSrc,
+                    error: v.error && v.error.code,
+                    hlsError: v.dataset.hlsError || null,
+                    marker: window.mstreamSamePage || null});
+                const deadline = Date.now() + 15000;
+                const check = () => {
+                    if (v.readyState >= 2 && !v.seeking && v.currentTime > 0 && !v.paused) report('playing');
+                    else if (Date.now() > deadline) report('timeout');
+                    else setTimeout(check, 50);
+                };
+                check();"#,
+            vec![],
+        )
+        .await
+        .expect("switch script");
+    let after = after.json();
+    assert_eq!(after["stage"], "playing", "{after}");
+    assert_eq!(
+        after["marker"],
+        json!(media),
+        "the page was not reloaded: {after}"
+    );
+    let time = after["time"].as_f64().unwrap_or(0.0);
+    assert!((1.9..3.0).contains(&time), "kept its position: {after}");
+    assert!(
+        after["error"].is_null() && after["hlsError"].is_null(),
+        "{after}"
+    );
+    b.shot(&format!("{source}-playing")).await;
 }
 
 /// Plays the page's player, seeks to 2 s and checks it got there from an
@@ -194,47 +300,124 @@ async fn play_over_hls(b: &crate::harness::Browser, expected: &[&str]) {
     );
 }
 
+/// The first tus chunk the panel sends (4 MiB).
+const CHUNK: usize = 4 * 1024 * 1024;
+
+/// The committed H.264/AAC clip (160×120, 4 s), as a path to choose.
+fn clip_path() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/hls.mp4")
+        .canonicalize()
+        .expect("the HLS fixture")
+        .display()
+        .to_string()
+}
+
+/// A few MiB that sniff as MP4: the clip, padded to 6 MiB (two 4 MiB
+/// chunks at most), in a temporary folder kept as long as the guard.
+fn padded_clip() -> (Vec<u8>, tempfile::TempDir, String) {
+    let mut bytes = include_bytes!("../fixtures/hls.mp4").to_vec();
+    let mut i = 0u32;
+    while bytes.len() < 6 * 1024 * 1024 {
+        bytes.push((i.wrapping_mul(2_654_435_761) >> 24) as u8);
+        i += 1;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("master.mp4");
+    std::fs::write(&file, &bytes).expect("the file");
+    let path = file.display().to_string();
+    (bytes, dir, path)
+}
+
+/// A media file of `content` named `name` holding the clip, made over tus
+/// in one request (creation-with-upload); its id.
+async fn tus_clip(b: &Browser, token: &str, content: &str, name: &str) -> String {
+    let clip = include_bytes!("../fixtures/hls.mp4").to_vec();
+    let meta = format!("content {},name {}", B64.encode(content), B64.encode(name));
+    let created = reqwest::Client::new()
+        .post(b.app.url("/api/uploads/"))
+        .header("Authorization", format!("Token {token}"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", clip.len().to_string())
+        .header("Upload-Metadata", meta)
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(clip)
+        .send()
+        .await
+        .expect("tus upload");
+    assert_eq!(created.status(), 201);
+    created
+        .headers()
+        .get("Mstream-Media-File")
+        .expect("the media file made")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// On a media file form: chooses `path` and saves with the test hook that
+/// stops the upload after its first chunk, as a dropped connection would
+/// leave it, and waits for the form to say so.
+async fn save_stopping_after_one_chunk(b: &Browser, path: &str) {
+    b.driver
+        .execute("window.mstreamTusStopAfter = 1", vec![])
+        .await
+        .expect("hook");
+    choose_file(b, path).await;
+    b.click("#save").await;
+    b.find_text("#form-errors", &format!("stopped at {CHUNK} bytes"))
+        .await;
+}
+
+async fn choose_file(b: &Browser, path: &str) {
+    b.find("#f-file")
+        .await
+        .send_keys(path)
+        .await
+        .expect("choose file");
+}
+
+/// The last upload went on from the server's offset after the first
+/// chunk instead of starting over.
+async fn assert_resumed_mid_way(b: &Browser) {
+    let from = b
+        .driver
+        .execute(
+            "return sessionStorage.getItem('mstream.resumedFrom')",
+            vec![],
+        )
+        .await
+        .expect("resumed from");
+    assert_eq!(from.json(), &json!(CHUNK.to_string()), "resumed mid-way");
+}
+
+/// The media file record holds exactly `bytes`.
+fn assert_holds(media: &serde_json::Value, bytes: &[u8]) {
+    use sha2::{Digest, Sha256};
+    assert_eq!(media["size"], bytes.len(), "{media}");
+    assert_eq!(
+        media["sha256"],
+        hex::encode(Sha256::digest(bytes)),
+        "{media}"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
 async fn an_upload_stopped_mid_way_resumes_after_a_reload() {
-    use sha2::{Digest, Sha256};
     with_browser("tus-resume", |mut b| async move {
         b.account("editor", true).await;
         let token = b.token("editor").await;
         b.app.content(&token, "Big Buck Bunny").await;
-        // A few MiB that sniff as MP4: the clip, padded to 6 MiB (two
-        // 4 MiB chunks at most).
-        let mut bytes = include_bytes!("../fixtures/hls.mp4").to_vec();
-        let mut i = 0u32;
-        while bytes.len() < 6 * 1024 * 1024 {
-            bytes.push((i.wrapping_mul(2_654_435_761) >> 24) as u8);
-            i += 1;
-        }
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("master.mp4");
-        std::fs::write(&file, &bytes).expect("the file");
-        let path = file.display().to_string();
+        let (bytes, _dir, path) = padded_clip();
 
         b.open("/admin/").await;
         b.sign_in("editor", PASSWORD).await;
         b.click("nav a[data-resource='conmediafile']").await;
         b.click("#new").await;
-        // The test hook: the upload stops after its first chunk, as a
-        // dropped connection would leave it.
-        b.driver
-            .execute("window.mstreamTusStopAfter = 1", vec![])
-            .await
-            .expect("hook");
         b.fill("#f-name", "Master").await;
         b.pick("content", "bunny", "Big Buck Bunny").await;
-        b.find("#f-file")
-            .await
-            .send_keys(path.clone())
-            .await
-            .expect("choose file");
-        b.click("#save").await;
-        b.find_text("#form-errors", "stopped at 4194304 bytes")
-            .await;
+        save_stopping_after_one_chunk(&b, &path).await;
         b.shot("stopped").await;
 
         // A reload, the same file picked again: it goes on from the server's
@@ -242,29 +425,66 @@ async fn an_upload_stopped_mid_way_resumes_after_a_reload() {
         b.driver.refresh().await.expect("reload");
         b.fill("#f-name", "Master").await;
         b.pick("content", "bunny", "Big Buck Bunny").await;
-        b.find("#f-file")
-            .await
-            .send_keys(path.clone())
-            .await
-            .expect("choose file");
+        choose_file(&b, &path).await;
         b.click("#save").await;
         b.find_text("#record-label", "Master").await;
-        let from = b
-            .driver
-            .execute(
-                "return sessionStorage.getItem('mstream.resumedFrom')",
-                vec![],
-            )
-            .await
-            .expect("resumed from");
-        assert_eq!(from.json(), &json!("4194304"), "resumed mid-way");
+        assert_resumed_mid_way(&b).await;
         b.shot("resumed").await;
 
         let list = b.app.get("/api/conmediafile/?name=Master", &token).await;
         assert_eq!(list.status, 200, "{}", list.body);
-        let media = &list.body["results"][0];
-        assert_eq!(media["size"], bytes.len());
-        assert_eq!(media["sha256"], hex::encode(Sha256::digest(&bytes)));
+        assert_holds(&list.body["results"][0], &bytes);
+        b
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromium-driver: run by .ci/browser.sh (--ignored)"]
+async fn replacing_a_media_files_bytes_goes_over_tus_and_resumes_after_a_reload() {
+    with_browser("tus-replace", |mut b| async move {
+        b.account("editor", true).await;
+        let token = b.token("editor").await;
+        let content = b.app.content(&token, "Big Buck Bunny").await;
+        let content = content["id"].as_str().unwrap().to_owned();
+        let media = tus_clip(&b, &token, &content, "Master").await;
+        let (bytes, _dir, path) = padded_clip();
+
+        b.open("/admin/").await;
+        b.sign_in("editor", PASSWORD).await;
+        b.open(&format!("/admin/#/conmediafile/{media}/edit")).await;
+        b.find("#f-file").await;
+        save_stopping_after_one_chunk(&b, &path).await;
+        b.shot("stopped").await;
+        let before = b
+            .app
+            .get(&format!("/api/conmediafile/{media}/"), &token)
+            .await;
+        assert_holds(&before.body, include_bytes!("../fixtures/hls.mp4"));
+
+        // A reload of the edit form, the same file picked again (and a new
+        // name, saved with it): the bytes go on from the server's offset.
+        b.driver.refresh().await.expect("reload");
+        b.fill("#f-name", "Master (recut)").await;
+        choose_file(&b, &path).await;
+        b.click("#save").await;
+        b.find_text("#record-label", "Master (recut)").await;
+        assert_resumed_mid_way(&b).await;
+        b.shot("replaced").await;
+
+        // The same media file holds the new bytes; no other was made.
+        let after = b
+            .app
+            .get(&format!("/api/conmediafile/{media}/"), &token)
+            .await;
+        assert_eq!(after.status, 200, "{}", after.body);
+        assert_holds(&after.body, &bytes);
+        assert_eq!(after.body["name"], "Master (recut)");
+        let all = b
+            .app
+            .get(&format!("/api/conmediafile/?content={content}"), &token)
+            .await;
+        assert_eq!(all.body["count"], 1, "{}", all.body);
         b
     })
     .await;
@@ -279,32 +499,7 @@ async fn a_user_page_shows_what_they_are_watching() {
         let admin = b.token("editor").await;
         let carol = b.token("carol").await;
         let content = b.app.content(&admin, "Big Buck Bunny").await;
-        // A media file, over tus in one request (creation-with-upload).
-        let clip = include_bytes!("../fixtures/hls.mp4").to_vec();
-        let meta = format!(
-            "content {},name {}",
-            B64.encode(content["id"].as_str().unwrap()),
-            B64.encode("Trailer")
-        );
-        let created = reqwest::Client::new()
-            .post(b.app.url("/api/uploads/"))
-            .header("Authorization", format!("Token {admin}"))
-            .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", clip.len().to_string())
-            .header("Upload-Metadata", meta)
-            .header("Content-Type", "application/offset+octet-stream")
-            .body(clip)
-            .send()
-            .await
-            .expect("tus upload");
-        assert_eq!(created.status(), 201);
-        let media = created
-            .headers()
-            .get("Mstream-Media-File")
-            .expect("the media file made")
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let media = tus_clip(&b, &admin, content["id"].as_str().unwrap(), "Trailer").await;
         // Carol stopped at 1:05 of 2:00.
         let r = b
             .app

@@ -112,9 +112,12 @@ const TUS_CHUNK = 4 * 1024 * 1024;
 const b64 = (s) => btoa(String.fromCharCode(...new TextEncoder().encode(String(s))));
 
 /** The localStorage key of an upload in progress: the same file (name,
- *  size, lastModified) for the same content resumes it after a reload. */
-function tusKey(file, content) {
-  return `mstream.tus:${file.name}:${file.size}:${file.lastModified}:${content}`;
+ *  size, lastModified) for the same target — a new media file of a
+ *  content, or the media file whose bytes it replaces — resumes it after
+ *  a reload. */
+function tusKey(file, { content, media }) {
+  const target = media ? `media=${media}` : content;
+  return `mstream.tus:${file.name}:${file.size}:${file.lastModified}:${target}`;
 }
 
 async function tusFetch(method, url, extra, body) {
@@ -136,15 +139,18 @@ async function tusFetch(method, url, extra, body) {
   return response;
 }
 
-/** Uploads `file` as a new media file of `content` named `name` over tus
- *  (`/api/uploads/`, docs/decisions.md "Resumable uploads over tus"), in
- *  4 MiB PATCHes. The upload's URL is kept in localStorage until the last
- *  byte, so picking the same file again after a reload resumes it from
- *  the server's offset (HEAD). Resolves to `{ id, resumedFrom }`, the new
- *  media file's id and the offset it resumed from (0 for a fresh one).
+/** Uploads `file` over tus (`/api/uploads/`, docs/decisions.md
+ *  "Resumable uploads over tus") in 4 MiB PATCHes: as a new media file of
+ *  `content` named `name`, or, given `media`, as the new bytes of that
+ *  media file (no `name` nor `filename` then: the server would rename the
+ *  media file after them; the form saves the other fields itself). The
+ *  upload's URL is kept in localStorage until the last byte, so picking
+ *  the same file again after a reload resumes it from the server's offset
+ *  (HEAD). Resolves to `{ id, resumedFrom }`, the media file's id and the
+ *  offset it resumed from (0 for a fresh one).
  *  `window.mstreamTusStopAfter = n` (a test hook) stops after n chunks. */
-export async function tusUpload(file, { content, name }, onProgress) {
-  const key = tusKey(file, content);
+export async function tusUpload(file, { content, name, media }, onProgress) {
+  const key = tusKey(file, { content, media });
   let url = localStorage.getItem(key);
   let offset = 0;
   if (url) {
@@ -159,7 +165,8 @@ export async function tusUpload(file, { content, name }, onProgress) {
   }
   const resumedFrom = offset;
   if (!url) {
-    const meta = [['content', content], ['name', name], ['filename', file.name]]
+    const fields = media ? [['media', media]] : [['content', content], ['name', name], ['filename', file.name]];
+    const meta = fields
       .filter(([, v]) => v !== null && v !== undefined && v !== '')
       .map(([k, v]) => `${k} ${b64(v)}`).join(',');
     const created = await tusFetch('POST', '/api/uploads/', {

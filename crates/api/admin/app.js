@@ -574,8 +574,17 @@ async function detailView(resource, id) {
     if (resource.fields.some((g) => g.names === f.name)) continue;
     rows.push(h('dt', {}, humanize(f.name)), h('dd', { 'data-field': f.name }, detailValue(f, record)));
   }
-  const extras = resource.name === 'users' ? await userExtras(record)
-    : resource.name === 'conmediafile' ? packagingSection(resource, record) : null;
+  const detail = h('dl', { class: 'detail card' }, rows);
+  let extras = null;
+  if (resource.name === 'users') extras = await userExtras(record);
+  if (resource.name === 'conmediafile') {
+    // Packaged while the page is open: the player moves to the HLS stream
+    // in place, where the viewer was.
+    extras = packagingSection(resource, record, (r) => {
+      const video = detail.querySelector('video#player');
+      if (video) switchToHls(video, r.hls_url);
+    });
+  }
   return [
     h('div', { class: 'page-head' },
       h('h1', {}, `${humanize(resource.noun)}: `, h('span', { id: 'record-label' }, labelOf(resource.name, record))),
@@ -586,7 +595,7 @@ async function detailView(resource, id) {
         type: 'button', class: 'danger', id: 'delete',
         onclick: () => remove(resource, record, () => go(`#/${resource.name}`)),
       }, 'Delete') : null),
-    h('dl', { class: 'detail card' }, rows),
+    detail,
     extras,
   ];
 }
@@ -608,11 +617,20 @@ function detailValue(f, record) {
   return display(f, record, true);
 }
 
+/** How often a media file's page asks for its packaging while the job is
+ *  queued or running, and the longest wait between asks after failures. */
+const PACKAGING_POLL_MS = 2000;
+const PACKAGING_POLL_MAX_MS = 30000;
+
 /** A media file's HLS packaging (docs/hls.md): state, progress, reason,
  *  poster and duration. While the job is queued or running the record is
- *  fetched again every second and the section redrawn in place. */
-function packagingSection(resource, record) {
+ *  fetched again every 2 s (backing off up to 30 s while the server fails
+ *  to answer) and the section redrawn in place; polling stops once the
+ *  state is final or the page is left. `onReady(record)` is called once
+ *  when the packaging turns ready while the page is shown. */
+function packagingSection(resource, record, onReady) {
   const section = h('section', { class: 'card extras', id: 'packaging' });
+  const pending = (p) => p && (p.state === 'queued' || p.state === 'running');
   const draw = (r) => {
     const p = r.packaging;
     const rows = [];
@@ -621,7 +639,7 @@ function packagingSection(resource, record) {
     } else {
       rows.push(h('p', {},
         'State: ', h('strong', { id: 'packaging-state', 'data-state': p.state }, p.state),
-        p.state === 'queued' || p.state === 'running'
+        pending(p)
           ? [' ', h('progress', { id: 'packaging-progress', max: 100, value: p.progress ?? 0 }), ` ${p.progress ?? 0} %`]
           : null));
       if (p.reason) rows.push(h('p', { class: 'field-error', id: 'packaging-reason' }, `Reason: ${p.reason}`));
@@ -630,14 +648,26 @@ function packagingSection(resource, record) {
       r.duration === null || r.duration === undefined ? '—' : formatDuration(r.duration)));
     if (r.poster_url) rows.push(h('img', { id: 'poster', class: 'poster', src: r.poster_url, alt: `Poster of ${r.name}` }));
     section.replaceChildren(h('h2', {}, 'Streaming (HLS packaging)'), ...rows);
-    if (p && (p.state === 'queued' || p.state === 'running')) {
-      setTimeout(async () => {
-        if (!section.isConnected) return;
-        try { draw(await api.get(path(resource.name, r.id))); } catch (e) { /* the next visit shows it */ }
-      }, 1000);
-    }
   };
+  const poll = (delay) => setTimeout(async () => {
+    if (!section.isConnected) return;
+    let r;
+    try {
+      r = await api.get(path(resource.name, record.id));
+    } catch (e) {
+      // Gone, or no longer allowed: nothing more to follow. Anything else
+      // (the server restarting, 429) may pass: ask again, less often.
+      if (e.status === 404 || e.status === 401 || e.status === 403) return;
+      poll(Math.min(delay * 2, PACKAGING_POLL_MAX_MS));
+      return;
+    }
+    if (!section.isConnected) return;
+    draw(r);
+    if (pending(r.packaging)) poll(PACKAGING_POLL_MS);
+    else if (r.packaging && r.packaging.state === 'ready' && onReady) onReady(r);
+  }, delay);
   draw(record);
+  if (pending(record.packaging)) poll(PACKAGING_POLL_MS);
   return section;
 }
 
@@ -655,13 +685,34 @@ function formatDuration(seconds) {
  *  which (`native-hls`, `hls.js`, `progressive`). */
 function player(fileUrl, hlsUrl) {
   const video = h('video', { controls: true, preload: 'metadata', id: 'player' });
+  if (!hlsUrl || !attachHls(video, hlsUrl)) {
+    video.dataset.source = 'progressive';
+    video.src = fileUrl;
+  }
+  return video;
+}
+
+/** hls.js instances by the player they drive, to stop one replaced. */
+const hlsPlayers = new WeakMap();
+
+/** Points `video` at the HLS stream `hlsUrl` (native, else hls.js) and
+ *  sets `data-source`; false when the browser can play HLS neither way. */
+function attachHls(video, hlsUrl) {
   // `localStorage['mstream.player'] = 'hls.js'` skips native HLS (to check
   // hls.js in a browser that has both; the browser tests use it).
   const preferHlsJs = localStorage.getItem('mstream.player') === 'hls.js';
-  if (hlsUrl && !preferHlsJs && video.canPlayType('application/vnd.apple.mpegurl')) {
+  const previous = hlsPlayers.get(video);
+  if (previous) {
+    previous.destroy();
+    hlsPlayers.delete(video);
+  }
+  delete video.dataset.hlsError;
+  if (!preferHlsJs && video.canPlayType('application/vnd.apple.mpegurl')) {
     video.dataset.source = 'native-hls';
     video.src = hlsUrl;
-  } else if (hlsUrl && window.Hls && window.Hls.isSupported()) {
+    return true;
+  }
+  if (window.Hls && window.Hls.isSupported()) {
     video.dataset.source = 'hls.js';
     // No worker: the panel's CSP allows scripts from 'self' only, not blob:.
     const hls = new window.Hls({ enableWorker: false });
@@ -670,11 +721,26 @@ function player(fileUrl, hlsUrl) {
     });
     hls.loadSource(hlsUrl);
     hls.attachMedia(video);
-  } else {
-    video.dataset.source = 'progressive';
-    video.src = fileUrl;
+    hlsPlayers.set(video, hls);
+    return true;
   }
-  return video;
+  return false;
+}
+
+/** Moves a player still on the progressive file to the HLS stream without
+ *  leaving the page: the position, the speed and whether it was playing
+ *  are kept (a new source starts paused at 0 otherwise). */
+function switchToHls(video, hlsUrl) {
+  if (!hlsUrl || !video.isConnected || video.dataset.source !== 'progressive') return;
+  const at = video.currentTime;
+  const rate = video.playbackRate;
+  const playing = !video.paused && !video.ended;
+  if (!attachHls(video, hlsUrl)) return;
+  video.addEventListener('loadedmetadata', () => {
+    video.playbackRate = rate;
+    if (at > 0) video.currentTime = at;
+    if (playing) video.play().catch(() => { /* the controls still offer play */ });
+  }, { once: true });
 }
 
 /** A user's "continue watching" (`GET /api/progress/?user=<id>`, admins
@@ -789,12 +855,18 @@ async function formView(resource, id) {
         bar.value = Math.round((sent / total) * 100);
         barText.textContent = `${bar.value}% (${(sent / 1048576).toFixed(1)} of ${(total / 1048576).toFixed(1)} MiB)`;
       };
-      if (creating && resource.name === 'conmediafile' && values.file instanceof File) {
-        // A new media file goes over tus: it survives a dropped connection
-        // and, picked again after a reload, resumes where it stopped.
+      if (resource.name === 'conmediafile' && values.file instanceof File) {
+        // A media file's bytes go over tus, new or replaced: they survive a
+        // dropped connection and, the same file picked again after a
+        // reload, resume where they stopped. On an edit the other fields
+        // are saved first, as JSON: a refused value is reported before any
+        // byte is sent, and the upload carries only the bytes.
+        const { file, ...rest } = values;
+        if (!creating) await api.patch(target, rest);
         bar.hidden = false;
         bar.value = 0;
-        const done = await tusUpload(values.file, { content: values.content, name: values.name }, (sent, total, from) => {
+        const into = creating ? { content: values.content, name: values.name } : { media: id };
+        const done = await tusUpload(file, into, (sent, total, from) => {
           if (from !== undefined) bar.dataset.resumedFrom = String(from);
           progress(sent, total);
         });

@@ -20,7 +20,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use mstream_db::uploads::{self, Upload};
 use mstream_db::{tables, tx};
-use mstream_kernel::{Actor, Mode, Record, WriteSet};
+use mstream_kernel::{Actor, FieldValue, Mode, Record, WriteSet};
 use serde_json::{json, Map, Value as Json};
 use sha1::Digest as _;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
@@ -193,12 +193,15 @@ impl ResumableUploads {
                                 ),
                                 other => other.into(),
                             })?;
-                            record
-                                .text("content")
-                                .and_then(|c| Uuid::parse_str(c).ok())
-                                .ok_or_else(|| {
-                                    ServiceError::Internal("media without content".into())
-                                })?
+                            // A reference reads back as an id, not text.
+                            match record.get("content") {
+                                Some(FieldValue::Id(content)) => *content,
+                                _ => {
+                                    return Err(ServiceError::Internal(
+                                        "media without content".into(),
+                                    ))
+                                }
+                            }
                         }
                         (None, None) => content_required()?,
                     };
