@@ -51,6 +51,12 @@ async fn tus(
 /// Creates an upload of `length` bytes for `content`; returns its path.
 async fn create(app: &TestApp, token: &str, content: &str, name: &str, length: usize) -> String {
     let metadata = format!("content {},filename {}", b64(content), b64(name));
+    create_with(app, token, &metadata, length).await
+}
+
+/// Creates an upload of `length` bytes described by `metadata`; returns
+/// its path.
+async fn create_with(app: &TestApp, token: &str, metadata: &str, length: usize) -> String {
     let r = tus(
         app,
         None,
@@ -59,7 +65,7 @@ async fn create(app: &TestApp, token: &str, content: &str, name: &str, length: u
         Some(token),
         &[
             ("Upload-Length", &length.to_string()),
-            ("Upload-Metadata", &metadata),
+            ("Upload-Metadata", metadata),
         ],
         None,
     )
@@ -74,6 +80,26 @@ async fn create(app: &TestApp, token: &str, content: &str, name: &str, length: u
         .expect("under /api/uploads/");
     assert!(path.ends_with('/'));
     path
+}
+
+/// Creates an upload described by `metadata` with all of its `bytes` in
+/// the creation request (creation-with-upload).
+async fn create_whole(app: &TestApp, token: &str, metadata: &str, bytes: Vec<u8>) -> Reply {
+    let length = bytes.len().to_string();
+    tus(
+        app,
+        None,
+        Method::POST,
+        "/api/uploads/",
+        Some(token),
+        &[
+            ("Upload-Length", &length),
+            ("Upload-Metadata", metadata),
+            ("Content-Type", "application/offset+octet-stream"),
+        ],
+        Some(bytes),
+    )
+    .await
 }
 
 async fn patch(
@@ -199,20 +225,7 @@ async fn creation_with_upload_takes_the_first_bytes_at_once() {
     let content_id = content["id"].as_str().unwrap();
     let bytes = mp4(20_000);
     let metadata = format!("content {},name {}", b64(content_id), b64("short clip"));
-    let r = tus(
-        &app,
-        None,
-        Method::POST,
-        "/api/uploads/",
-        Some(&admin),
-        &[
-            ("Upload-Length", "20000"),
-            ("Upload-Metadata", &metadata),
-            ("Content-Type", "application/offset+octet-stream"),
-        ],
-        Some(bytes.clone()),
-    )
-    .await;
+    let r = create_whole(&app, &admin, &metadata, bytes.clone()).await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.header("Upload-Offset"), Some("20000"));
     let media = media_of(&app, &admin, content_id).await;
@@ -229,41 +242,14 @@ async fn an_upload_naming_a_media_file_replaces_its_bytes() {
     let content_id = content["id"].as_str().unwrap();
     let old = mp4(20_000);
     let metadata = format!("content {},name {}", b64(content_id), b64("master"));
-    let r = tus(
-        &app,
-        None,
-        Method::POST,
-        "/api/uploads/",
-        Some(&admin),
-        &[
-            ("Upload-Length", "20000"),
-            ("Upload-Metadata", &metadata),
-            ("Content-Type", "application/offset+octet-stream"),
-        ],
-        Some(old),
-    )
-    .await;
+    let r = create_whole(&app, &admin, &metadata, old).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let id = r.header("Mstream-Media-File").expect("made").to_owned();
 
     // The new bytes name the media file only (no content, no name: the
     // media file keeps its own), in two chunks.
     let new = mp4(300_000);
-    let r = tus(
-        &app,
-        None,
-        Method::POST,
-        "/api/uploads/",
-        Some(&admin),
-        &[
-            ("Upload-Length", "300000"),
-            ("Upload-Metadata", &format!("media {}", b64(&id))),
-        ],
-        None,
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let location = r.header("Location").expect("Location").to_owned();
+    let location = create_with(&app, &admin, &format!("media {}", b64(&id)), 300_000).await;
     let r = patch(&app, None, &admin, &location, 0, &new[..200_000]).await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert!(r.header("Mstream-Media-File").is_none());
