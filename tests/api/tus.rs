@@ -701,3 +701,42 @@ async fn the_media_file_and_the_end_of_its_upload_are_one_write() {
     assert_eq!(media.len(), 1, "no second media file: {media:?}");
     assert_eq!(app.media_files_on_disk(), before, "no bytes stored");
 }
+
+/// Catalog reads answered by the database so far, not by the read cache.
+async fn cache_misses(app: &TestApp) -> f64 {
+    app.metric("mstream_read_cache_reads_total{result=\"miss\"}")
+        .await
+}
+
+#[tokio::test]
+async fn an_uploads_chunks_leave_the_catalogs_cached_answers_alone() {
+    // A 1 GiB upload is 256 chunks of 4 MiB; were each one a catalog write,
+    // every process would read every list from the database again while
+    // an admin uploads. The finished upload is a catalog write.
+    let app = spawn_app_with(|s| s.database.read_cache_ms = 60_000).await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Tus cache").await;
+    let content_id = content["id"].as_str().unwrap();
+    let bytes = mp4(64 * 1024);
+    let list = "/api/contents/";
+    assert_eq!(app.get(list, &admin).await.status, 200);
+    let cached = app.get(list, &admin).await.body;
+    let misses = cache_misses(&app).await;
+
+    let path = create(&app, &admin, content_id, "cache.mp4", bytes.len()).await;
+    for (i, chunk) in bytes.chunks(16 * 1024).take(3).enumerate() {
+        let r = patch(&app, None, &admin, &path, i * 16 * 1024, chunk).await;
+        assert_eq!(r.status, 204, "{}", r.body);
+    }
+    assert_eq!(app.get(list, &admin).await.body, cached);
+    assert_eq!(cache_misses(&app).await, misses, "the list was read again");
+
+    let r = patch(&app, None, &admin, &path, 48 * 1024, &bytes[48 * 1024..]).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(app.get(list, &admin).await.status, 200);
+    assert_eq!(
+        cache_misses(&app).await,
+        misses + 1.0,
+        "the new media file is a catalog write"
+    );
+}

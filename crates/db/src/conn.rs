@@ -163,8 +163,10 @@ struct CountQueries {
 impl Instrumentation for CountQueries {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
-            InstrumentationEvent::StartQuery { .. } => {
+            InstrumentationEvent::StartQuery { query, .. } => {
                 self.stats.queries.fetch_add(1, Ordering::Relaxed);
+                // `RUST_LOG=mstream_db=trace` shows every statement.
+                tracing::trace!(%query, "statement");
             }
             InstrumentationEvent::FinishQuery {
                 error:

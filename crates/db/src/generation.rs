@@ -2,7 +2,9 @@
 //! in its own transaction, so that any process can tell in one cheap read
 //! whether what it cached is still current.
 //!
-//! `catalog` moves with every write transaction ([`crate::tx::write`]);
+//! `catalog` moves with every write transaction ([`crate::tx::write`])
+//! except the bookkeeping of jobs and uploads, which no cached answer is
+//! made from ([`crate::tx::write_bookkeeping`]);
 //! `accounts` also moves with the writes that revoke a token or change
 //! what a token's user may do ([`crate::tx::write_accounts`]). The counters
 //! are rows, not sequences, so a reader sees a new value exactly when the

@@ -179,7 +179,7 @@ impl ResumableUploads {
         let upload = self
             .ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                tx::write_bookkeeping(conn, |conn| {
                     check_references(conn, repo, &set)?;
                     let mut upload = upload;
                     let content = match (media, fields.get("content").and_then(Json::as_str)) {
@@ -305,7 +305,7 @@ impl ResumableUploads {
             let recorded = self
                 .ctx
                 .run(move |conn| {
-                    tx::write(conn, |conn| {
+                    tx::write_bookkeeping(conn, |conn| {
                         uploads::set_offset(
                             conn,
                             id,
@@ -380,7 +380,7 @@ impl ResumableUploads {
             // with the staged file; the upload is gone all the same.
             self.ctx
                 .run(move |conn| {
-                    tx::write(conn, |conn| {
+                    tx::write_bookkeeping(conn, |conn| {
                         Ok::<_, ServiceError>(uploads::delete(conn, id)?)
                     })
                 })
@@ -399,7 +399,7 @@ impl ResumableUploads {
                 if let Some(file) = &file {
                     file.try_lock().map_err(|_| ServiceError::Locked)?;
                 }
-                let deleted = tx::write(conn, |conn| {
+                let deleted = tx::write_bookkeeping(conn, |conn| {
                     Ok::<_, ServiceError>(uploads::delete(conn, id)?)
                 })?;
                 if !deleted {
@@ -428,7 +428,7 @@ impl ResumableUploads {
                     if file.as_ref().is_some_and(|f| f.try_lock().is_err()) {
                         continue;
                     }
-                    tx::write(conn, |conn| {
+                    tx::write_bookkeeping(conn, |conn| {
                         Ok::<_, ServiceError>(uploads::delete(conn, id)?)
                     })?;
                     let _ = std::fs::remove_file(&path);

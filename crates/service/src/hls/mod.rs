@@ -159,7 +159,7 @@ impl HlsService {
         let lease = self.config.lease;
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                tx::write_bookkeeping(conn, |conn| {
                     let now = naive(Timestamp::now());
                     Ok(jobs::claim(
                         conn,
@@ -296,7 +296,7 @@ impl HlsService {
                 let recorded = self
                     .ctx
                     .run(move |conn| {
-                        tx::write(conn, |conn| {
+                        tx::write_bookkeeping(conn, |conn| {
                             Ok(jobs::complete(
                                 conn,
                                 id,
@@ -349,7 +349,7 @@ impl HlsService {
         let (id, owner, reason) = (job.id, self.owner.clone(), reason.to_owned());
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                tx::write_bookkeeping(conn, |conn| {
                     let now = naive(Timestamp::now());
                     let retry_at = retry.then(|| later(now, backoff));
                     Ok(jobs::fail(conn, id, &owner, &reason, retry_at, now)?)
@@ -365,7 +365,7 @@ impl HlsService {
         let lease = self.config.lease;
         self.ctx
             .run(move |conn| {
-                tx::write(conn, |conn| {
+                tx::write_bookkeeping(conn, |conn| {
                     let until = later(naive(Timestamp::now()), lease);
                     Ok(jobs::heartbeat(conn, job, &owner, progress, until)?)
                 })
