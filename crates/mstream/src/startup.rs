@@ -128,6 +128,25 @@ fn sweep_uploads(uploads: mstream_service::resumable::ResumableUploads, ttl_secs
     });
 }
 
+/// Removes orphaned media bytes (see
+/// [`mstream_service::media::MediaService::sweep_orphans`]) now and then
+/// every quarter of their grace period, for as long as the runtime runs.
+/// Every process sweeps.
+fn sweep_media_orphans(media: mstream_service::media::MediaService) {
+    let every = mstream_service::media::ORPHAN_GRACE / 4;
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match media.sweep_orphans().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed media bytes no media file names"),
+                Err(error) => tracing::warn!(%error, "sweeping orphaned media bytes failed"),
+            }
+        }
+    });
+}
+
 /// The packaging settings (the ladder was checked by `validate`; an
 /// entry that does not parse is left out).
 fn hls_config(settings: &Settings) -> mstream_service::hls::HlsConfig {
@@ -249,6 +268,7 @@ impl Application {
             state.services.uploads.clone(),
             settings.media.resumable_ttl_secs,
         );
+        sweep_media_orphans(state.services.media.clone());
         mstream_api::record_build_info(env!("CARGO_PKG_VERSION"), env!("MSTREAM_GIT_COMMIT"));
         let server = mstream_api::serve(listener, state, settings.server.workers)
             .map_err(|source| StartupError::Bind { addr, source })?;
