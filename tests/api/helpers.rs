@@ -133,6 +133,21 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// Starts `count` servers on one database and media root.
 pub async fn spawn_apps_with(count: usize, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    try_spawn_apps_with(count, tweak)
+        .await
+        .expect("application starts")
+}
+
+/// [`spawn_app_with`], with the start-up error when a server does not
+/// start (settings built here skip `Settings::validate`, as a test's do).
+pub async fn try_spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> Result<TestApp, String> {
+    try_spawn_apps_with(1, tweak).await
+}
+
+async fn try_spawn_apps_with(
+    count: usize,
+    tweak: impl FnOnce(&mut Settings),
+) -> Result<TestApp, String> {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
             mstream::telemetry::init().expect("valid log settings");
@@ -171,11 +186,11 @@ pub async fn spawn_servers(
     count: usize,
     dir: tempfile::TempDir,
     database: Option<PgDatabase>,
-) -> TestApp {
+) -> Result<TestApp, String> {
     let mut running = Vec::new();
     let mut servers = Vec::new();
     for _ in 0..count {
-        let (port, handle, thread) = start_server(settings.clone());
+        let (port, handle, thread) = start_server(settings.clone())?;
         servers.push(format!("http://127.0.0.1:{port}"));
         running.push((handle, thread));
     }
@@ -192,8 +207,8 @@ pub async fn spawn_servers(
         format!("http://127.0.0.1:{}", round_robin(ports).await)
     };
     let pool = mstream_db::DbPool::connect(&settings.database.url, 2).expect("second pool");
-    let services = startup::services(&settings, pool);
-    TestApp {
+    let services = startup::services(&settings, pool).map_err(|e| e.to_string())?;
+    Ok(TestApp {
         base,
         servers,
         client: client.build().expect("client"),
@@ -202,19 +217,23 @@ pub async fn spawn_servers(
         running,
         _dir: dir,
         _database: database,
-    }
+    })
 }
 
 /// Starts one server on its own thread and actix System, so that it (its
 /// workers and its database pool) can be stopped and joined when the test
-/// ends instead of outliving it until the process exits.
+/// ends instead of outliving it until the process exits; the start-up
+/// error when it does not start.
 fn start_server(
     settings: Settings,
-) -> (
-    u16,
-    actix_web::dev::ServerHandle,
-    std::thread::JoinHandle<()>,
-) {
+) -> Result<
+    (
+        u16,
+        actix_web::dev::ServerHandle,
+        std::thread::JoinHandle<()>,
+    ),
+    String,
+> {
     let (started, ready) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
@@ -229,11 +248,13 @@ fn start_server(
             }
         })
     });
-    let (port, handle) = ready
-        .recv()
-        .expect("server thread")
-        .expect("application starts");
-    (port, handle, thread)
+    match ready.recv().expect("server thread") {
+        Ok((port, handle)) => Ok((port, handle, thread)),
+        Err(error) => {
+            let _ = thread.join();
+            Err(error)
+        }
+    }
 }
 
 /// A TCP proxy on a free port that hands each new connection to the next

@@ -567,6 +567,22 @@ fn attribute<'a>(attributes: &'a str, name: &str) -> Option<&'a str> {
 }
 
 #[tokio::test]
+async fn a_ladder_that_does_not_parse_stops_start_up() {
+    // Settings built by the harness skip `Settings::validate`: the server
+    // itself must refuse, not start without its ladder.
+    let error = crate::helpers::try_spawn_app_with(|s| {
+        s.hls.ladder = vec!["720:2800".into(), "nonsense".into()];
+    })
+    .await
+    .err()
+    .expect("start-up fails");
+    assert!(
+        error.starts_with("configuration: hls.ladder: \"nonsense\""),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 #[ignore = "needs ffmpeg (.ci/hls.sh)"]
 async fn a_ladder_packages_each_rendition_at_its_height() {
     let (app, admin, content) = app_with(|s| {

@@ -575,6 +575,67 @@ async fn files_kept_open_between_ranges_stop_serving_once_removed() {
     assert_eq!(served(url).await, [(404, 23), (404, 23)]);
 }
 
+/// Sets `path`'s modification time to `age` ago.
+fn backdate(path: &std::path::Path, age: std::time::Duration) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn bytes_no_media_file_names_are_swept_once_past_their_grace_period() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let content = app.content(&admin, "Orphans").await;
+    let data = bytes(10_000);
+    let r = upload(&app, &admin, &content, "Kept", data.clone(), "kept.mp4").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let url = r.body["file"].as_str().unwrap().to_owned();
+    let grace = mstream_service::media::ORPHAN_GRACE;
+    let long_ago = grace * 3;
+    // A real media file, as old as the orphan: its row names it.
+    let real = app.media_files_on_disk();
+    assert_eq!(real.len(), 1);
+    backdate(&real[0], long_ago);
+    // What a process killed between placing bytes and committing their row
+    // leaves (long ago), and bytes another process placed a moment ago
+    // whose row is not committed yet.
+    let stored = app.media_root().join("content");
+    let orphan = stored.join(format!("{}.mp4", uuid::Uuid::new_v4()));
+    let fresh = stored.join(format!("{}.mp4", uuid::Uuid::new_v4()));
+    // Not the server's to judge: another name, and other folders.
+    let foreign = stored.join("notes.txt");
+    let staged = app
+        .media_root()
+        .join(".tmp")
+        .join(format!("{}.mp4", uuid::Uuid::new_v4()));
+    let hls = app
+        .media_root()
+        .join("hls")
+        .join(format!("{}.mp4", uuid::Uuid::new_v4()));
+    for path in [&orphan, &fresh, &foreign, &staged, &hls] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"bytes").unwrap();
+    }
+    for path in [&orphan, &foreign, &staged, &hls] {
+        backdate(path, long_ago);
+    }
+    backdate(&fresh, grace / 2);
+
+    // The sweep (every process runs it at start-up and periodically).
+    app.services.media.sweep_orphans().await.expect("sweep");
+    assert!(!orphan.exists(), "the old orphan is removed");
+    for path in [&fresh, &foreign, &staged, &hls, &real[0]] {
+        assert!(path.exists(), "{} is kept", path.display());
+    }
+    let (status, _, body) = fetch(&app, &url, &[]).await;
+    assert_eq!((status, body), (200, data), "the media file still streams");
+    assert_eq!(app.services.media.sweep_orphans().await.expect("sweep"), 0);
+}
+
 /// The 24-byte `ftyp` box that opens an ISO MP4 file: what a sniffer
 /// recognises as video/mp4.
 const MP4_HEADER: [u8; 24] = *b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2";

@@ -161,6 +161,174 @@ async fn the_player_moves_to_hls_when_packaged_without_a_reload() {
     .await;
 }
 
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again() {
+    with_browser_and(
+        "hls-rerun",
+        |s| s.hls.retry_base_secs = 0,
+        |mut b| async move {
+            b.account("editor", true).await;
+            let token = b.token("editor").await;
+            let content = b.app.content(&token, "Big Buck Bunny").await;
+            let content = content["id"].as_str().unwrap().to_owned();
+            b.open("/admin/").await;
+            b.sign_in("editor", PASSWORD).await;
+            b.find("#whoami").await;
+            // Whatever the browser picks, then hls.js.
+            for (name, expected) in [
+                ("Trailer", &["native-hls", "hls.js"][..]),
+                ("Teaser", &["hls.js"][..]),
+            ] {
+                if expected == ["hls.js"] {
+                    b.driver
+                        .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
+                        .await
+                        .expect("prefer hls.js");
+                }
+                let media = tus_clip(&b, &token, &content, name).await;
+                assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+                let first = run_of(&b, &token, &media).await;
+                b.open(&format!("/admin/#/conmediafile/{media}")).await;
+                b.find_text("#record-label", name).await;
+                b.find_text("#packaging-state", "ready").await;
+                let player = b.find(&format!("video#player[data-run='{first}']")).await;
+                let source = player.attr("data-source").await.expect("data-source");
+                assert!(
+                    expected.contains(&source.as_deref().unwrap_or_default()),
+                    "{source:?}"
+                );
+                pause_at_two_seconds(&b, &media).await;
+                b.shot(&format!("{name}-first-run")).await;
+
+                // Someone replaces the bytes (another tab, the API) and
+                // they are packaged again: the first run's folder goes.
+                tus_replace(&b, &token, &media).await;
+                assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+                let second = run_of(&b, &token, &media).await;
+                assert_ne!(first, second);
+                follows_the_new_run(&b, &media, &second).await;
+                b.shot(&format!("{name}-second-run")).await;
+            }
+            b
+        },
+    )
+    .await;
+}
+
+/// The packaging run a media file's `hls_url` names.
+async fn run_of(b: &Browser, token: &str, media: &str) -> String {
+    let r = b
+        .app
+        .get(&format!("/api/conmediafile/{media}/"), token)
+        .await;
+    let url = r.body["hls_url"].as_str().expect("ready: an hls_url");
+    let mut parts = url.split('?').next().unwrap().rsplit('/');
+    parts.nth(1).expect("…/<run>/master.m3u8").to_owned()
+}
+
+/// Replaces a media file's bytes with the clip over tus, in one request.
+async fn tus_replace(b: &Browser, token: &str, media: &str) {
+    let clip = include_bytes!("../fixtures/hls.mp4").to_vec();
+    let replaced = reqwest::Client::new()
+        .post(b.app.url("/api/uploads/"))
+        .header("Authorization", format!("Token {token}"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", clip.len().to_string())
+        .header("Upload-Metadata", format!("media {}", B64.encode(media)))
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(clip)
+        .send()
+        .await
+        .expect("tus upload");
+    assert_eq!(replaced.status(), 201);
+}
+
+/// Pauses the page's player at 2 s of its stream (marking the document,
+/// to tell a reload).
+async fn pause_at_two_seconds(b: &Browser, media: &str) {
+    let paused = b
+        .driver
+        .execute_async(
+            r#"const [marker, done] = arguments;
+                window.mstreamSamePage = marker;
+                const v = document.querySelector('video#player');
+                const timer = setTimeout(() => done({stage: 'timeout', ready: v.readyState}), 15000);
+                const seek = () => {
+                    v.addEventListener('seeked', () => {
+                        clearTimeout(timer);
+                        done({stage: 'seeked', time: v.currentTime, paused: v.paused});
+                    }, {once: true});
+                    v.currentTime = 2;
+                };
+                v.muted = true;
+                if (v.readyState >= 1) { seek(); }
+                else { v.addEventListener('loadedmetadata', seek, {once: true}); }"#,
+            vec![json!(media)],
+        )
+        .await
+        .expect("seek script");
+    let paused = paused.json();
+    assert_eq!(paused["stage"], "seeked", "{paused}");
+    assert_eq!(paused["paused"], true, "{paused}");
+}
+
+/// Waits (the page polls every 10 s once packaging is final) for the
+/// player to be on run `run` in the same document, still paused at 2 s,
+/// and checks it then plays from there without an error.
+async fn follows_the_new_run(b: &Browser, media: &str, run: &str) {
+    let after = b
+        .driver
+        .execute_async(
+            r#"const [run, done] = arguments;
+                const v = document.querySelector('video#player');
+                const report = (stage) => done({stage, time: v.currentTime,
+                    paused: v.paused, ready: v.readyState, run: v.dataset.run || null,
+                    error: v.error && v.error.code,
+                    hlsError: v.dataset.hlsError || null,
+                    marker: window.mstreamSamePage || null});
+                const deadline = Date.now() + 40000;
+                const check = () => {
+                    if (v.dataset.run === run && v.readyState >= 2 && !v.seeking && v.currentTime > 0) report('moved');
+                    else if (Date.now() > deadline) report('timeout');
+                    else setTimeout(check, 50);
+                };
+                check();"#,
+            vec![json!(run)],
+        )
+        .await
+        .expect("follow script");
+    let after = after.json();
+    assert_eq!(after["stage"], "moved", "{after}");
+    assert_eq!(after["marker"], json!(media), "not reloaded: {after}");
+    assert_eq!(after["paused"], true, "stays paused: {after}");
+    let time = after["time"].as_f64().unwrap_or(0.0);
+    assert!((1.9..2.1).contains(&time), "kept its position: {after}");
+    // The new run's segments are there: it plays on from 2 s.
+    let played = b
+        .driver
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+                const v = document.querySelector('video#player');
+                const report = (stage) => done({stage, time: v.currentTime,
+                    error: v.error && v.error.code, hlsError: v.dataset.hlsError || null});
+                const timer = setTimeout(() => report('timeout'), 15000);
+                v.addEventListener('timeupdate', () => {
+                    if (v.currentTime > 2.2) { clearTimeout(timer); report('played'); }
+                });
+                v.play().catch((e) => report('play refused: ' + e));"#,
+            vec![],
+        )
+        .await
+        .expect("play script");
+    let played = played.json();
+    assert_eq!(played["stage"], "played", "{played}");
+    assert!(
+        played["error"].is_null() && played["hlsError"].is_null(),
+        "{played}"
+    );
+}
+
 /// On a queued media file's page: plays the progressive file from 2 s,
 /// slowed down (it must still be playing when the stream is ready),
 /// packages it, and checks the page's player moved to an HLS source in

@@ -578,11 +578,12 @@ async function detailView(resource, id) {
   let extras = null;
   if (resource.name === 'users') extras = await userExtras(record);
   if (resource.name === 'conmediafile') {
-    // Packaged while the page is open: the player moves to the HLS stream
-    // in place, where the viewer was.
+    // Packaged while the page is open (again, after the bytes were
+    // replaced): the player moves to the new HLS stream in place, where
+    // the viewer was.
     extras = packagingSection(resource, record, (r) => {
       const video = detail.querySelector('video#player');
-      if (video) switchToHls(video, r.hls_url);
+      if (video) switchToHls(video, r.hls_url, r.duration);
     });
   }
   return [
@@ -621,17 +622,27 @@ function detailValue(f, record) {
  *  queued or running, and the longest wait between asks after failures. */
 const PACKAGING_POLL_MS = 2000;
 const PACKAGING_POLL_MAX_MS = 30000;
+/** How often it asks once the state is final (the bytes may be replaced
+ *  and packaged again from elsewhere), while the page is visible. */
+const PACKAGING_WATCH_MS = 10000;
 
 /** A media file's HLS packaging (docs/hls.md): state, progress, reason,
  *  poster and duration. While the job is queued or running the record is
- *  fetched again every 2 s (backing off up to 30 s while the server fails
- *  to answer) and the section redrawn in place; polling stops once the
- *  state is final or the page is left. `onReady(record)` is called once
- *  when the packaging turns ready while the page is shown. */
+ *  fetched again every 2 s, else every 10 s while the page is visible
+ *  (backing off up to 30 s while the server fails to answer), and the
+ *  section redrawn in place when it changed; polling stops when the page
+ *  is left or the record is gone. `onReady(record)` is called each time
+ *  a poll finds the packaging ready. */
 function packagingSection(resource, record, onReady) {
   const section = h('section', { class: 'card extras', id: 'packaging' });
   const pending = (p) => p && (p.state === 'queued' || p.state === 'running');
+  // What the section shows (URLs are signed anew on every fetch: only
+  // their run counts), to redraw — and reload the poster — on a change only.
+  const shown = (r) => JSON.stringify([r.packaging, r.duration, r.name, hlsRunOf(r.poster_url)]);
+  let drawn = null;
   const draw = (r) => {
+    if (shown(r) === drawn) return;
+    drawn = shown(r);
     const p = r.packaging;
     const rows = [];
     if (!p) {
@@ -649,8 +660,14 @@ function packagingSection(resource, record, onReady) {
     if (r.poster_url) rows.push(h('img', { id: 'poster', class: 'poster', src: r.poster_url, alt: `Poster of ${r.name}` }));
     section.replaceChildren(h('h2', {}, 'Streaming (HLS packaging)'), ...rows);
   };
+  let last = record;
   const poll = (delay) => setTimeout(async () => {
     if (!section.isConnected) return;
+    // A hidden page does not ask while nothing is pending.
+    if (document.hidden && !pending(last.packaging)) {
+      poll(delay);
+      return;
+    }
     let r;
     try {
       r = await api.get(path(resource.name, record.id));
@@ -662,13 +679,22 @@ function packagingSection(resource, record, onReady) {
       return;
     }
     if (!section.isConnected) return;
+    last = r;
     draw(r);
-    if (pending(r.packaging)) poll(PACKAGING_POLL_MS);
-    else if (r.packaging && r.packaging.state === 'ready' && onReady) onReady(r);
+    if (r.packaging && r.packaging.state === 'ready' && onReady) onReady(r);
+    poll(pending(r.packaging) ? PACKAGING_POLL_MS : PACKAGING_WATCH_MS);
   }, delay);
   draw(record);
-  if (pending(record.packaging)) poll(PACKAGING_POLL_MS);
+  poll(pending(record.packaging) ? PACKAGING_POLL_MS : PACKAGING_WATCH_MS);
   return section;
+}
+
+/** The packaging run a signed HLS URL (`…/<media>/<run>/<file>`) names,
+ *  or null: a replaced file packaged again is served from a new run. */
+function hlsRunOf(url) {
+  if (!url) return null;
+  const parts = new URL(url, location.href).pathname.split('/');
+  return parts.length >= 2 ? parts[parts.length - 2] : null;
 }
 
 /** Seconds → `m:ss` (or `h:mm:ss`), with the exact value kept. */
@@ -696,7 +722,8 @@ function player(fileUrl, hlsUrl) {
 const hlsPlayers = new WeakMap();
 
 /** Points `video` at the HLS stream `hlsUrl` (native, else hls.js) and
- *  sets `data-source`; false when the browser can play HLS neither way. */
+ *  sets `data-source` and `data-run` (the packaging run it plays); false
+ *  when the browser can play HLS neither way. */
 function attachHls(video, hlsUrl) {
   // `localStorage['mstream.player'] = 'hls.js'` skips native HLS (to check
   // hls.js in a browser that has both; the browser tests use it).
@@ -707,6 +734,7 @@ function attachHls(video, hlsUrl) {
     hlsPlayers.delete(video);
   }
   delete video.dataset.hlsError;
+  video.dataset.run = hlsRunOf(hlsUrl) ?? '';
   if (!preferHlsJs && video.canPlayType('application/vnd.apple.mpegurl')) {
     video.dataset.source = 'native-hls';
     video.src = hlsUrl;
@@ -724,21 +752,30 @@ function attachHls(video, hlsUrl) {
     hlsPlayers.set(video, hls);
     return true;
   }
+  delete video.dataset.run;
   return false;
 }
 
-/** Moves a player still on the progressive file to the HLS stream without
- *  leaving the page: the position, the speed and whether it was playing
- *  are kept (a new source starts paused at 0 otherwise). */
-function switchToHls(video, hlsUrl) {
-  if (!hlsUrl || !video.isConnected || video.dataset.source !== 'progressive') return;
+/** Moves a player to the HLS stream `hlsUrl` without leaving the page
+ *  when it is still on the progressive file, or on another packaging run
+ *  than `hlsUrl`'s (the bytes were replaced and packaged again; the old
+ *  run's folder is removed once the new one is done). The speed and
+ *  whether it was playing are kept, and the position when it lies within
+ *  the new stream (`duration` seconds, else the stream's own); a new
+ *  source starts paused at 0 otherwise. */
+function switchToHls(video, hlsUrl, duration) {
+  if (!hlsUrl || !video.isConnected) return;
+  const onHls = video.dataset.source === 'native-hls' || video.dataset.source === 'hls.js';
+  if (onHls && video.dataset.run === hlsRunOf(hlsUrl)) return;
+  if (!onHls && video.dataset.source !== 'progressive') return;
   const at = video.currentTime;
   const rate = video.playbackRate;
   const playing = !video.paused && !video.ended;
   if (!attachHls(video, hlsUrl)) return;
   video.addEventListener('loadedmetadata', () => {
     video.playbackRate = rate;
-    if (at > 0) video.currentTime = at;
+    const length = Number.isFinite(duration) ? duration : video.duration;
+    if (at > 0 && !(at >= length)) video.currentTime = at;
     if (playing) video.play().catch(() => { /* the controls still offer play */ });
   }, { once: true });
 }

@@ -1,13 +1,16 @@
 //! What the media use cases need from the database, named for what they
 //! mean: the service passes a stored file's facts, never a column.
 
+use std::collections::HashSet;
+
+use diesel::sql_types::Text;
 use uuid::Uuid;
 
 use mstream_kernel::{Record, Timestamp, WriteSet};
 
 use crate::conn::AnyConn;
 use crate::error::DbResult;
-use crate::sql::Bind;
+use crate::sql::{Bind, Sql};
 use crate::tables;
 use crate::write;
 
@@ -69,6 +72,24 @@ pub fn update_media_file(
     let columns = file.map(StoredFile::columns);
     let extra = columns.as_ref().map_or(&[][..], |c| &c[..]);
     write::update(conn, tables::MEDIA_FILE.table, id, now, set, extra)
+}
+
+#[derive(diesel::QueryableByName)]
+struct FileRow {
+    #[diesel(sql_type = Text)]
+    file: String,
+}
+
+/// The stored names of every media file's bytes, read in one query (the
+/// orphan sweep compares a listing of the stored-media folder with them).
+pub fn stored_names(conn: &mut AnyConn) -> DbResult<HashSet<String>> {
+    let mut sql = Sql::new(conn);
+    sql.push("SELECT file FROM media_files");
+    Ok(sql
+        .load::<FileRow>(conn)?
+        .into_iter()
+        .map(|row| row.file)
+        .collect())
 }
 
 /// The media files of a content.

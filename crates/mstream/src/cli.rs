@@ -152,7 +152,7 @@ pub async fn run(command: Command, settings: Settings) -> Outcome {
                 seed,
             };
             let pool = open_cli_database(&settings).map_err(|e| fail(e.to_string()))?;
-            let services = services(&settings, pool);
+            let services = services(&settings, pool).map_err(|e| fail(e.to_string()))?;
             let started = std::time::Instant::now();
             let made = crate::seed::run(&services, plan, settings.auth.bcrypt_cost)
                 .await
@@ -220,7 +220,9 @@ fn banner(host: &str, port: u16) -> String {
 
 fn accounts(settings: &Settings) -> Result<AccountService, Failure> {
     let pool = open_cli_database(settings).map_err(|e| fail(e.to_string()))?;
-    Ok(services(settings, pool).accounts)
+    Ok(services(settings, pool)
+        .map_err(|e| fail(e.to_string()))?
+        .accounts)
 }
 
 /// A use case's refusal as a sentence: field errors as `field: message`,

@@ -88,9 +88,11 @@ fn migrated(pool: DbPool) -> Result<DbPool, StartupError> {
     Ok(pool)
 }
 
-/// The services over an open pool.
-pub fn services(settings: &Settings, pool: DbPool) -> Services {
-    Services::new(
+/// The services over an open pool; refuses settings `validate` would have
+/// refused that the services need (callers that built their settings
+/// without loading them — tests, tools — skip `validate`).
+pub fn services(settings: &Settings, pool: DbPool) -> Result<Services, StartupError> {
+    Ok(Services::new(
         pool,
         ServiceConfig {
             bcrypt_cost: settings.auth.bcrypt_cost,
@@ -105,9 +107,9 @@ pub fn services(settings: &Settings, pool: DbPool) -> Services {
             secret_key: settings.secret_key.clone().unwrap_or_default(),
             token_cache_ttl: std::time::Duration::from_millis(settings.auth.token_cache_ms),
             read_cache_ttl: std::time::Duration::from_millis(settings.database.read_cache_ms),
-            hls: hls_config(settings),
+            hls: hls_config(settings)?,
         },
-    )
+    ))
 }
 
 /// Removes expired resumable uploads now and then periodically (a quarter
@@ -128,11 +130,34 @@ fn sweep_uploads(uploads: mstream_service::resumable::ResumableUploads, ttl_secs
     });
 }
 
-/// The packaging settings (the ladder was checked by `validate`; an
-/// entry that does not parse is left out).
-fn hls_config(settings: &Settings) -> mstream_service::hls::HlsConfig {
+/// Removes orphaned media bytes (see
+/// [`mstream_service::media::MediaService::sweep_orphans`]) now and then
+/// every quarter of their grace period, for as long as the runtime runs.
+/// Every process sweeps.
+fn sweep_media_orphans(media: mstream_service::media::MediaService) {
+    let every = mstream_service::media::ORPHAN_GRACE / 4;
+    actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match media.sweep_orphans().await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed media bytes no media file names"),
+                Err(error) => tracing::warn!(%error, "sweeping orphaned media bytes failed"),
+            }
+        }
+    });
+}
+
+/// The packaging settings; a ladder entry that does not parse is a
+/// configuration error, never dropped (a server without its ladder would
+/// silently package one rendition of the source instead).
+fn hls_config(settings: &Settings) -> Result<mstream_service::hls::HlsConfig, StartupError> {
     let hls = &settings.hls;
-    mstream_service::hls::HlsConfig {
+    let ladder = hls
+        .renditions()
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    Ok(mstream_service::hls::HlsConfig {
         worker: hls.worker,
         ffmpeg: hls.ffmpeg.clone(),
         ffprobe: hls.ffprobe.clone(),
@@ -140,9 +165,9 @@ fn hls_config(settings: &Settings) -> mstream_service::hls::HlsConfig {
         lease: std::time::Duration::from_secs(hls.lease_secs.max(1)),
         max_attempts: hls.max_attempts.max(1),
         retry_base: std::time::Duration::from_secs(hls.retry_base_secs),
-        ladder: hls.renditions().unwrap_or_default(),
+        ladder,
         segment_secs: hls.segment_secs.max(1),
-    }
+    })
 }
 
 /// A built, not yet awaited, server.
@@ -223,7 +248,7 @@ impl Application {
             .unwrap_or(settings.server.port);
         let trusted_proxies = mstream_api::TrustedProxies::parse(&settings.server.trusted_proxies)
             .map_err(StartupError::Config)?;
-        let services = services(&settings, pool);
+        let services = services(&settings, pool)?;
         let worker = settings.hls.worker.then(|| services.hls.clone());
         let state = AppState {
             services,
@@ -249,6 +274,7 @@ impl Application {
             state.services.uploads.clone(),
             settings.media.resumable_ttl_secs,
         );
+        sweep_media_orphans(state.services.media.clone());
         mstream_api::record_build_info(env!("CARGO_PKG_VERSION"), env!("MSTREAM_GIT_COMMIT"));
         let server = mstream_api::serve(listener, state, settings.server.workers)
             .map_err(|source| StartupError::Bind { addr, source })?;

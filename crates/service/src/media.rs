@@ -35,6 +35,15 @@ pub const RESUMABLE: &str = "resumable";
 /// Folder under the media root where media files live (as in the original).
 pub const STORED: &str = "content";
 
+/// How long bytes under the stored-media folder are left alone by the
+/// orphan sweep ([`MediaService::sweep_orphans`]) after they were placed.
+/// Bytes are placed inside the write transaction that records them, just
+/// before its commit, so bytes no row names may be another process's whose
+/// commit is still to come; an hour is far longer than any write
+/// transaction may take (statements time out in seconds) and than the
+/// clocks of processes sharing a media root drift apart.
+pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
 /// Signs and checks `/content/` URLs: HMAC-SHA256 over `path|expires`.
 #[derive(Clone)]
 pub struct Signer {
@@ -136,11 +145,20 @@ pub struct StagedFile {
 
 impl StagedFile {
     /// Moves the staged bytes to `root/stored` (same filesystem: a rename).
+    /// Its modification time becomes "now" first: a rename keeps the
+    /// staged file's (a resumable upload may have been written to long
+    /// ago), and the orphan sweep's grace period ([`ORPHAN_GRACE`]) must
+    /// count from the placing, or bytes whose row is about to be committed
+    /// could look abandoned.
     pub fn store(mut self, root: &Path, stored: &str) -> std::io::Result<()> {
         let target = root.join(stored);
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.temp)?
+            .set_modified(std::time::SystemTime::now())?;
         std::fs::rename(&self.temp, &target)?;
         self.kept = true;
         Ok(())
@@ -733,6 +751,44 @@ impl MediaService {
             .await
     }
 
+    /// Removes bytes under the stored-media folder that no media file
+    /// names and that were placed more than [`ORPHAN_GRACE`] ago: left by
+    /// a process killed between placing an upload's bytes and committing
+    /// its row, or between committing new bytes and removing the old ones.
+    /// Only names this server chooses (`<uuid>.<ext>`, regular files right
+    /// in the folder) are looked at; the staging folder, the HLS output and
+    /// anything else under the root never are. Safe with several processes
+    /// on one media root. Returns how many files were removed.
+    pub async fn sweep_orphans(&self) -> ServiceResult<usize> {
+        let dir = self.config.root.join(STORED);
+        // Listed before the names are read: a file old enough to be listed
+        // here had its row committed (if ever) before the read below.
+        let old = self
+            .ctx
+            .compute(move || Ok(old_stored_files(&dir, ORPHAN_GRACE)))
+            .await?;
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let named = self
+            .ctx
+            .run(|conn| Ok(media_repo::stored_names(conn)?))
+            .await?;
+        let orphans: Vec<String> = old.into_iter().filter(|n| !named.contains(n)).collect();
+        for name in &orphans {
+            self.ctx.open_files().forget(name);
+        }
+        let root = self.config.root.clone();
+        self.ctx
+            .compute(move || {
+                Ok(orphans
+                    .iter()
+                    .filter(|name| std::fs::remove_file(root.join(name)).is_ok())
+                    .count())
+            })
+            .await
+    }
+
     /// A content for the subscribers' catalog: any signed-in user.
     pub async fn catalog_entry(&self, actor: &Actor, id: Uuid) -> ServiceResult<CatalogEntry> {
         let user = signed_in(actor)?.clone();
@@ -764,6 +820,28 @@ impl MediaService {
     }
 }
 
+/// The stored names (`content/<name>`) of the regular files right in
+/// `dir` that are named as the server names stored bytes (a UUID, then an
+/// extension) and were last modified more than `grace` ago.
+fn old_stored_files(dir: &Path, grace: std::time::Duration) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let stem = name.split_once('.').map_or(name.as_str(), |(stem, _)| stem);
+            Uuid::parse_str(stem).ok()?;
+            if !entry.file_type().ok()?.is_file() {
+                return None;
+            }
+            let age = entry.metadata().ok()?.modified().ok()?.elapsed().ok()?;
+            (age > grace).then(|| format!("{STORED}/{name}"))
+        })
+        .collect()
+}
+
 fn place(file: StagedFile, root: &Path, stored: &str) -> ServiceResult<()> {
     file.store(root, stored)
         .map_err(|e| ServiceError::Internal(format!("cannot store an upload: {e}")))
@@ -772,6 +850,41 @@ fn place(file: StagedFile, root: &Path, stored: &str) -> ServiceResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placed_bytes_are_dated_when_placed_not_when_staged() {
+        let root = tempfile::tempdir().unwrap();
+        let temp = root.path().join("staged");
+        std::fs::write(&temp, b"written long ago").unwrap();
+        let long_ago = std::time::SystemTime::now() - 2 * ORPHAN_GRACE;
+        std::fs::File::options()
+            .write(true)
+            .open(&temp)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let file = StagedFile {
+            temp,
+            size: 16,
+            sha256: String::new(),
+            mime_type: "video/mp4".into(),
+            extension: "mp4".into(),
+            kept: false,
+        };
+        let stored = file.stored_name();
+        file.store(root.path(), &stored).unwrap();
+        let age = std::fs::metadata(root.path().join(&stored))
+            .unwrap()
+            .modified()
+            .unwrap()
+            .elapsed()
+            .unwrap_or_default();
+        assert!(
+            age < ORPHAN_GRACE / 2,
+            "the orphan sweep's grace period counts from the placing: {age:?}"
+        );
+        assert!(old_stored_files(&root.path().join(STORED), ORPHAN_GRACE).is_empty());
+    }
 
     #[test]
     fn start_up_removes_only_staging_folders_nobody_holds() {
