@@ -305,6 +305,14 @@ async fn searches_are_counted_ordered_and_paged_like_any_list() {
         .await;
     assert_eq!(past.status, 404);
     assert_eq!(past.body, json!({"detail": "Invalid page."}));
+    let last = app
+        .get(
+            "/api/contents/?search=saga&ordering=-name&page_size=3&page=last",
+            &admin,
+        )
+        .await;
+    assert_eq!((last.status, names(&last.body)), (200, vec!["c0".into()]));
+    assert_eq!(last.body["count"], 7);
     // Search and filters together: the filter narrows the matches.
     let r = app
         .get(
