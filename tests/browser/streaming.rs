@@ -108,10 +108,7 @@ async fn a_packaged_media_file_plays_over_hls_in_the_panel() {
             play_over_hls(&b, &["native-hls", "hls.js"]).await;
             b.shot("hls-playing").await;
             // The same with hls.js, whatever the browser supports natively.
-            b.driver
-                .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
-                .await
-                .expect("prefer hls.js");
+            prefer_hls_js(&b).await;
             b.driver.refresh().await.expect("reload");
             b.find_text("#record-label", "Trailer").await;
             play_over_hls(&b, &["hls.js"]).await;
@@ -129,24 +126,11 @@ async fn the_player_moves_to_hls_when_packaged_without_a_reload() {
         "hls-switch",
         |s| s.hls.retry_base_secs = 0,
         |mut b| async move {
-            b.account("editor", true).await;
-            let token = b.token("editor").await;
-            let content = b.app.content(&token, "Big Buck Bunny").await;
-            let content = content["id"].as_str().unwrap().to_owned();
-            b.open("/admin/").await;
-            b.sign_in("editor", PASSWORD).await;
-            b.find("#whoami").await;
-            // Whatever the browser picks, then hls.js (this Chromium also
-            // plays HLS natively): one media file each, packaged in turn.
-            for (name, expected) in [
-                ("Trailer", &["native-hls", "hls.js"][..]),
-                ("Teaser", &["hls.js"][..]),
-            ] {
+            let (token, content) = editor_with_a_content(&b).await;
+            // One media file per player, packaged in turn.
+            for (name, expected) in PLAYERS {
                 if expected == ["hls.js"] {
-                    b.driver
-                        .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
-                        .await
-                        .expect("prefer hls.js");
+                    prefer_hls_js(&b).await;
                 }
                 let media = tus_clip(&b, &token, &content, name).await;
                 b.open(&format!("/admin/#/conmediafile/{media}")).await;
@@ -168,23 +152,10 @@ async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again(
         "hls-rerun",
         |s| s.hls.retry_base_secs = 0,
         |mut b| async move {
-            b.account("editor", true).await;
-            let token = b.token("editor").await;
-            let content = b.app.content(&token, "Big Buck Bunny").await;
-            let content = content["id"].as_str().unwrap().to_owned();
-            b.open("/admin/").await;
-            b.sign_in("editor", PASSWORD).await;
-            b.find("#whoami").await;
-            // Whatever the browser picks, then hls.js.
-            for (name, expected) in [
-                ("Trailer", &["native-hls", "hls.js"][..]),
-                ("Teaser", &["hls.js"][..]),
-            ] {
+            let (token, content) = editor_with_a_content(&b).await;
+            for (name, expected) in PLAYERS {
                 if expected == ["hls.js"] {
-                    b.driver
-                        .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
-                        .await
-                        .expect("prefer hls.js");
+                    prefer_hls_js(&b).await;
                 }
                 let media = tus_clip(&b, &token, &content, name).await;
                 assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
@@ -217,6 +188,35 @@ async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again(
 }
 
 /// The packaging run a media file's `hls_url` names.
+/// A media file's name and the players that may play it: whatever the
+/// browser picks (this Chromium also plays HLS natively), then hls.js
+/// (after [`prefer_hls_js`]).
+const PLAYERS: [(&str, &[&str]); 2] = [
+    ("Trailer", &["native-hls", "hls.js"]),
+    ("Teaser", &["hls.js"]),
+];
+
+/// Makes the panel use hls.js even where the browser plays HLS natively.
+async fn prefer_hls_js(b: &Browser) {
+    b.driver
+        .execute("localStorage.setItem('mstream.player', 'hls.js')", vec![])
+        .await
+        .expect("prefer hls.js");
+}
+
+/// An admin "editor" signed in to the panel, with a content to attach
+/// media files to; returns the editor's token and the content's id.
+async fn editor_with_a_content(b: &Browser) -> (String, String) {
+    b.account("editor", true).await;
+    let token = b.token("editor").await;
+    let content = b.app.content(&token, "Big Buck Bunny").await;
+    let content = content["id"].as_str().unwrap().to_owned();
+    b.open("/admin/").await;
+    b.sign_in("editor", PASSWORD).await;
+    b.find("#whoami").await;
+    (token, content)
+}
+
 async fn run_of(b: &Browser, token: &str, media: &str) -> String {
     let r = b
         .app
