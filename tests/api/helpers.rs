@@ -162,6 +162,10 @@ async fn try_spawn_apps_with(
     settings.database.pool_size = 8;
     settings.media.root = dir.path().join("content");
     settings.auth.bcrypt_cost = 4;
+    // Every count is kept, not only those of 1,000 matches or more: every
+    // test that lists after a write then checks that a kept count is never
+    // served after a write.
+    settings.database.keep_counts_from = 1;
     settings.secret_key = Some("test-secret-key".into());
     // No packaging worker in the servers: the tests of tests/api/hls.rs
     // run workers themselves (app.services.hls), or turn this back on.

@@ -107,3 +107,106 @@ async fn the_same_seed_gives_the_same_catalog_and_a_full_one_is_refused() {
         .await;
     assert!(again.is_err(), "seeding a non-empty catalog is refused");
 }
+
+/// Every content of `/api/contents/` in `ordering`, read page by page
+/// without a search.
+async fn every_content(app: &TestApp, admin: &str, ordering: &str) -> Vec<Json> {
+    let mut contents = Vec::new();
+    for page in 1.. {
+        let reply = app
+            .get(
+                &format!("/api/contents/?page_size=100&page={page}&ordering={ordering}"),
+                admin,
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        contents.extend(all(&reply.body));
+        if reply.body["next"].is_null() {
+            return contents;
+        }
+    }
+    unreachable!()
+}
+
+/// Whether `term` appears, ignoring case, in what a content is searched by:
+/// its name and about, and the names of its genres, cast, tags and type.
+fn mentions(content: &Json, term: &str) -> bool {
+    let mut text = String::new();
+    for field in ["name", "about", "type_name"] {
+        text.push_str(content[field].as_str().unwrap_or(""));
+        text.push(' ');
+    }
+    for field in ["genre_name", "cast_name", "parental_control_tags_name"] {
+        for name in content[field].as_array().into_iter().flatten() {
+            text.push_str(name.as_str().unwrap_or(""));
+            text.push(' ');
+        }
+    }
+    text.to_lowercase().contains(&term.to_lowercase())
+}
+
+/// A search finds exactly the contents that mention every term, in the
+/// asked order, whether a term matches a few contents (read by match) or
+/// more than a thousand (the page walks the ordering's index, issue #18).
+#[tokio::test]
+async fn searches_of_common_and_rare_terms_page_exactly_what_matches() {
+    let app = seeded_app(SeedPlan {
+        contents: 2_400,
+        artists: 300,
+        users: 20,
+        reviews: 2_000,
+        seed: 11,
+    })
+    .await;
+    let admin = app.admin().await;
+    for ordering in ["-rating", "name", "-reviews_count", "created"] {
+        let everything = every_content(&app, &admin, ordering).await;
+        assert_eq!(everything.len(), 2_400);
+        // "the" is in every name, "and" in about half the abouts; a cast
+        // member's surname and a two-term search are rarer.
+        let surname = everything[7]["cast_name"][0]
+            .as_str()
+            .and_then(|name| name.split(' ').nth(1))
+            .unwrap()
+            .to_owned();
+        for search in [
+            vec!["the"],
+            vec!["and"],
+            vec![surname.as_str()],
+            vec!["and", "the"],
+        ] {
+            let expected: Vec<&Json> = everything
+                .iter()
+                .filter(|c| search.iter().all(|term| mentions(c, term)))
+                .map(|c| &c["id"])
+                .collect();
+            let query = search.join("%20");
+            let pages = expected.len().div_ceil(100).max(1);
+            for page in [1, pages.div_ceil(2), pages] {
+                let reply = app
+                    .get(
+                        &format!(
+                            "/api/contents/?search={query}&ordering={ordering}&page_size=100&page={page}"
+                        ),
+                        &admin,
+                    )
+                    .await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                assert_eq!(
+                    reply.body["count"].as_u64(),
+                    Some(expected.len() as u64),
+                    "count of {search:?}"
+                );
+                let ids: Vec<&Json> = reply.body["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| &c["id"])
+                    .collect();
+                let start = (page - 1) * 100;
+                let want = &expected[start.min(expected.len())..(start + 100).min(expected.len())];
+                assert_eq!(ids, want, "page {page} of {search:?} by {ordering}");
+            }
+        }
+    }
+}

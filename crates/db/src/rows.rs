@@ -17,6 +17,15 @@ pub(crate) struct CountRow {
     pub(crate) n: i64,
 }
 
+/// A count and the catalog generation it was read at.
+#[derive(QueryableByName)]
+pub(crate) struct CountedRow {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) n: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) generation: i64,
+}
+
 #[derive(QueryableByName)]
 pub(crate) struct IdRow {
     #[diesel(sql_type = Text)]

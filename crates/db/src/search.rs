@@ -18,15 +18,22 @@ use crate::read_model;
 use crate::sql::{contains_pattern, Bind, Sql};
 use crate::table::{SearchText, Table};
 
-/// Appends the condition "every one of `terms` appears in the row's search
-/// text" for the row aliased `t`; `and` writes the `WHERE`/`AND` before
-/// each condition.
-pub(crate) fn push_terms(
-    sql: &mut Sql,
-    search: &SearchText,
-    terms: &[String],
-    and: &mut dyn FnMut(&mut Sql),
-) {
+/// How a page statement reaches the rows whose search text matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Read every match by rowid, then sort them all: the cheaper way for
+    /// few matches (and the only one a count needs).
+    ByMatch,
+    /// Walk the index of the ordering and keep the rows that are in the
+    /// set of matches, stopping after the page: the cheaper way for many
+    /// matches. At 100,000 contents, a page of a term in 13,000 of them
+    /// took 26 ms by match (13,000 rows read and sorted) and 5 ms by order.
+    ByOrder,
+}
+
+/// The FTS5 query for the terms that the trigram index serves (three or
+/// more characters), ANDed, each a quoted phrase; `None` on PostgreSQL.
+fn indexed_terms<'t>(sql: &Sql, terms: &'t [String]) -> (Option<String>, Vec<&'t String>) {
     // On SQLite, FTS5's trigram index answers a quoted phrase of three or
     // more characters as a case-insensitive substring, from the index alone
     // (LIKE through the index also read every candidate row to check it:
@@ -35,19 +42,71 @@ pub(crate) fn push_terms(
     let (indexed, scanned): (Vec<&String>, Vec<&String>) = terms
         .iter()
         .partition(|term| !sql.is_postgres() && term.chars().count() >= 3);
-    if !indexed.is_empty() {
-        let query: Vec<String> = indexed
+    let query = (!indexed.is_empty()).then(|| {
+        indexed
             .iter()
             .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
-            .collect();
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    (query, scanned)
+}
+
+/// `SELECT COUNT(*) … FROM <fts> WHERE <fts> MATCH …`, with `extra` (more
+/// columns) after the count, when the index alone can count the rows that
+/// match every one of `terms`: on SQLite with every term indexed. Counting
+/// from the index skips reading each matching row of the table (25 ms
+/// instead of 3–8 ms for 13,000 of 100,000 contents); the index holds
+/// exactly the table's rows (its triggers keep it), so the count is the
+/// same. False, with `sql` untouched, when it cannot.
+pub(crate) fn push_index_count(
+    sql: &mut Sql,
+    search: &SearchText,
+    terms: &[String],
+    extra: &'static str,
+) -> bool {
+    let (Some(query), scanned) = indexed_terms(sql, terms) else {
+        return false;
+    };
+    if !scanned.is_empty() {
+        return false;
+    }
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n")
+        .push(extra)
+        .push(" FROM ")
+        .push(search.fts)
+        .push(" WHERE ")
+        .push(search.fts)
+        .push(" MATCH ")
+        .bind(Bind::Text(query));
+    true
+}
+
+/// Appends the condition "every one of `terms` appears in the row's search
+/// text" for the row aliased `t`, reaching the rows as `reach` says; `and`
+/// writes the `WHERE`/`AND` before each condition.
+pub(crate) fn push_terms(
+    sql: &mut Sql,
+    search: &SearchText,
+    terms: &[String],
+    reach: Reach,
+    and: &mut dyn FnMut(&mut Sql),
+) {
+    let (indexed, scanned) = indexed_terms(sql, terms);
+    if let Some(query) = indexed {
         and(sql);
-        sql.push("t.rowid IN (SELECT rowid FROM ")
-            .push(search.fts)
-            .push(" WHERE ")
-            .push(search.fts)
-            .push(" MATCH ")
-            .bind(Bind::Text(query.join(" ")))
-            .push(")");
+        // The unary `+` keeps SQLite from looking the matches up by rowid,
+        // so it walks the ordering's index instead.
+        sql.push(match reach {
+            Reach::ByMatch => "t.rowid IN (SELECT rowid FROM ",
+            Reach::ByOrder => "+t.rowid IN (SELECT rowid FROM ",
+        })
+        .push(search.fts)
+        .push(" WHERE ")
+        .push(search.fts)
+        .push(" MATCH ")
+        .bind(Bind::Text(query))
+        .push(")");
     }
     // PostgreSQL's trigram GIN index on lower(column) serves LIKE itself.
     for term in scanned {

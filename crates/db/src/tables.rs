@@ -10,7 +10,7 @@ use mstream_kernel::{FieldValue, ListQuery, Record, Resource, Timestamp};
 use uuid::Uuid;
 
 use crate::conn::AnyConn;
-use crate::engine::{self, DbRow, Listed};
+use crate::engine::{self, DbRow, KnownCount, Listed};
 use crate::error::{DbError, DbResult};
 use crate::rows::parse_id;
 use crate::table::{col, fk, Derive, Label, Link, SearchText, Table, CREATED, ID, UPDATED};
@@ -158,7 +158,7 @@ db_row!(
 /// credits, a user's subscription).
 type Nested = fn(&mut AnyConn, &mut [Record]) -> DbResult<()>;
 /// The engine's list, instantiated for a row type.
-type ListFn = fn(&mut AnyConn, &Table, &ListQuery) -> DbResult<Listed>;
+type ListFn = fn(&mut AnyConn, &Table, &ListQuery, Option<KnownCount>) -> DbResult<Listed>;
 /// The engine's `records_where`, instantiated for a row type.
 type ByFn = fn(&mut AnyConn, &Table, &'static str, &[Uuid]) -> DbResult<Vec<Record>>;
 
@@ -185,9 +185,16 @@ impl Repo {
         self.table.resource
     }
 
-    /// A page as `query` asks, with every derived field.
-    pub fn list(&self, conn: &mut AnyConn, query: &ListQuery) -> DbResult<Listed> {
-        let mut listed = (self.list)(conn, self.table, query)?;
+    /// A page as `query` asks, with every derived field; `known` is a
+    /// count kept from an earlier list of the same filters and search
+    /// ([`engine::list`]).
+    pub fn list(
+        &self,
+        conn: &mut AnyConn,
+        query: &ListQuery,
+        known: Option<KnownCount>,
+    ) -> DbResult<Listed> {
+        let mut listed = (self.list)(conn, self.table, query, known)?;
         if let Some(nested) = self.nested {
             nested(conn, &mut listed.records)?;
         }

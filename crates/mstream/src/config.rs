@@ -90,6 +90,11 @@ pub struct DatabaseSettings {
     /// read; the lifetime only bounds what the cache holds. 0 reads every
     /// request afresh.
     pub read_cache_ms: u64,
+    /// Counts of lists with at least this many matches are kept and
+    /// reused until anything is written, by any process (a count scans
+    /// every match; checking that nothing was written is one read). 0
+    /// counts every list afresh.
+    pub keep_counts_from: u64,
     /// How long (ms) a request waits for a pooled connection before it is
     /// answered 503 with `Retry-After`.
     pub acquire_timeout_ms: u64,
@@ -105,6 +110,7 @@ impl Default for DatabaseSettings {
             url: "sqlite://data/mstream.sqlite3".into(),
             pool_size: 16,
             read_cache_ms: 10_000,
+            keep_counts_from: 1_000,
             acquire_timeout_ms: 2000,
             statement_timeout_ms: 5000,
         }

@@ -107,6 +107,7 @@ pub fn services(settings: &Settings, pool: DbPool) -> Result<Services, StartupEr
             secret_key: settings.secret_key.clone().unwrap_or_default(),
             token_cache_ttl: std::time::Duration::from_millis(settings.auth.token_cache_ms),
             read_cache_ttl: std::time::Duration::from_millis(settings.database.read_cache_ms),
+            keep_counts_from: settings.database.keep_counts_from,
             hls: hls_config(settings)?,
         },
     ))

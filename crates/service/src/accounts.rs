@@ -408,9 +408,10 @@ impl AccountService {
     ) -> ServiceResult<Listed> {
         require_admin(actor)?;
         let query = ListQuery::parse(tables::USER.resource(), &pairs).map_err(query_error)?;
+        let counts = self.ctx.counts();
         let listed = self
             .ctx
-            .run(move |conn| Ok(tables::USER.list(conn, &query)?))
+            .run(move |conn| Ok(counts.list(conn, &tables::USER, &query)?))
             .await?;
         Listed::from_db(listed)
     }

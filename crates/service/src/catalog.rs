@@ -348,13 +348,17 @@ pub async fn list_records(
 ) -> ServiceResult<Listed> {
     let query = ListQuery::parse(repo.resource(), &pairs).map_err(query_error)?;
     let key = format!("list {} {pairs:?}", repo.table.name);
+    let counts = ctx.counts();
     let (listed, rendering) = ctx
         .read_cached(
             key,
             |(l, _): &(Arc<DbListed>, Rendering)| {
                 l.records.iter().map(Record::approximate_size).sum()
             },
-            move |conn| Ok((Arc::new(repo.list(conn, &query)?), Rendering::default())),
+            move |conn| {
+                let listed = counts.list(conn, repo, &query)?;
+                Ok((Arc::new(listed), Rendering::default()))
+            },
         )
         .await?;
     Listed::shared(listed, rendering)

@@ -21,6 +21,10 @@ pub struct ServiceConfig {
     /// How long a catalog read is reused while nothing is written (see
     /// [`crate::read_cache`]); zero reads every request afresh.
     pub read_cache_ttl: std::time::Duration,
+    /// Counts of lists with at least this many matches are kept and
+    /// reused while nothing is written (see [`crate::counts`]); 0 keeps
+    /// none.
+    pub keep_counts_from: u64,
     /// HLS packaging.
     pub hls: HlsConfig,
 }
@@ -34,6 +38,7 @@ impl Default for ServiceConfig {
             secret_key: String::new(),
             token_cache_ttl: std::time::Duration::from_secs(1),
             read_cache_ttl: std::time::Duration::from_secs(1),
+            keep_counts_from: 1_000,
             hls: HlsConfig::default(),
         }
     }

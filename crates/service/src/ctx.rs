@@ -6,6 +6,7 @@ use mstream_db::{AnyConn, DbPool};
 use tokio::sync::Semaphore;
 
 use crate::config::ServiceConfig;
+use crate::counts::Counts;
 use crate::error::{ServiceError, ServiceResult};
 use crate::freshness::Freshness;
 use crate::open_files::OpenFiles;
@@ -32,6 +33,8 @@ struct Inner {
     open_files: OpenFiles,
     /// What the caches are checked against.
     freshness: Freshness,
+    /// Counts of large lists, kept while nothing is written.
+    counts: Arc<Counts>,
 }
 
 /// Bytes of records the read cache holds at most, over all entries (their
@@ -51,11 +54,12 @@ impl Ctx {
         Self {
             inner: Arc::new(Inner {
                 pool,
-                config,
                 connections,
                 reads,
                 open_files: OpenFiles::new(OPEN_MEDIA_FILES),
                 freshness: Freshness::default(),
+                counts: Arc::new(Counts::new(config.keep_counts_from)),
+                config,
             }),
         }
     }
@@ -90,6 +94,11 @@ impl Ctx {
                 }
             })
             .await
+    }
+
+    /// Counts of large lists kept between requests ([`crate::counts`]).
+    pub fn counts(&self) -> Arc<Counts> {
+        Arc::clone(&self.inner.counts)
     }
 
     /// The settings.

@@ -82,6 +82,7 @@ impl HistoryService {
             records,
             page_exists: page.exists_for(count),
             page,
+            counted: None,
         })
     }
 }

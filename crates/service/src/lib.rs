@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod config;
+pub mod counts;
 pub mod ctx;
 pub mod error;
 pub mod freshness;
