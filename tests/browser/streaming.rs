@@ -171,6 +171,7 @@ async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again(
                 );
                 pause_at_two_seconds(&b, &media).await;
                 b.shot(&format!("{name}-first-run")).await;
+                let (updated_before, link_before) = shown_record(&b).await;
 
                 // Someone replaces the bytes (another tab, the API) and
                 // they are packaged again: the first run's folder goes.
@@ -180,11 +181,39 @@ async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again(
                 assert_ne!(first, second);
                 follows_the_new_run(&b, &media, &second).await;
                 b.shot(&format!("{name}-second-run")).await;
+                // The card beside the player shows the new record too.
+                let now = b.app.get(&format!("/api/conmediafile/{media}/"), &token).await;
+                let stored = now.body["file"].as_str().unwrap().split('?').next().unwrap().to_owned();
+                let (updated_after, link_after) = shown_record(&b).await;
+                assert_ne!(updated_after, updated_before, "the new bytes' time");
+                assert_ne!(link_after, link_before);
+                assert!(stored.ends_with(&link_after), "{link_after} is not {stored}");
             }
             b
         },
     )
     .await;
+}
+
+/// What the media file's card shows: its `updated` time, and the path of
+/// its "Open the file" link.
+async fn shown_record(b: &Browser) -> (String, String) {
+    let shown = b
+        .driver
+        .execute(
+            r#"const link = document.querySelector("dd[data-field='file'] .media > a");
+                return [document.querySelector("dd[data-field='updated']").textContent,
+                        new URL(link.href).pathname];"#,
+            vec![],
+        )
+        .await
+        .expect("the card")
+        .json()
+        .clone();
+    (
+        shown[0].as_str().unwrap_or_default().to_owned(),
+        shown[1].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 /// The packaging run a media file's `hls_url` names.

@@ -580,10 +580,12 @@ async function detailView(resource, id) {
   if (resource.name === 'conmediafile') {
     // Packaged while the page is open (again, after the bytes were
     // replaced): the player moves to the new HLS stream in place, where
-    // the viewer was.
+    // the viewer was, and the card shows the new bytes' size, checksum
+    // and link.
     extras = packagingSection(resource, record, (r) => {
       const video = detail.querySelector('video#player');
       if (video) switchToHls(video, r.hls_url, r.duration);
+      refreshDetail(resource, detail, r);
     });
   }
   return [
@@ -599,6 +601,23 @@ async function detailView(resource, id) {
     detail,
     extras,
   ];
+}
+
+/** Redraws the values of a detail card that `record` changed, in place.
+ *  A file's player is left alone (it moves to a new run itself); only its
+ *  link follows. */
+function refreshDetail(resource, detail, record) {
+  for (const f of resource.fields) {
+    const dd = detail.querySelector(`dd[data-field="${f.name}"]`);
+    if (!dd) continue;
+    if (f.kind === 'file') {
+      const link = dd.querySelector('.media > a');
+      if (link && record[f.name]) link.href = record[f.name];
+      continue;
+    }
+    const next = h('dd', {}, detailValue(f, record));
+    if (next.innerHTML !== dd.innerHTML) dd.replaceChildren(...next.childNodes);
+  }
 }
 
 function detailValue(f, record) {
