@@ -195,6 +195,50 @@ async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again(
     .await;
 }
 
+/// A player whose packaging run was removed (its bytes replaced and
+/// packaged again) moves to the new run as soon as its stream fails, not
+/// at the page's next poll. The poll is put ten minutes away, so only the
+/// failure can make the page ask; the player reloads its stream as one
+/// that plays past its buffer does, and finds the old run gone.
+#[tokio::test]
+#[ignore = "needs chromium, chromium-driver and ffmpeg: run by .ci/browser.sh (--ignored)"]
+async fn a_player_whose_run_is_removed_asks_for_the_new_one_at_once() {
+    with_browser_and(
+        "hls-gone",
+        |s| s.hls.retry_base_secs = 0,
+        |b| async move {
+            let (token, content) = editor_with_a_content(&b).await;
+            b.driver
+                .execute("localStorage.setItem('mstream.watchMs', '600000')", vec![])
+                .await
+                .expect("a far poll");
+            let media = tus_clip(&b, &token, &content, "Trailer").await;
+            assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+            let first = run_of(&b, &token, &media).await;
+            b.open(&format!("/admin/#/conmediafile/{media}")).await;
+            b.find_text("#packaging-state", "ready").await;
+            let player = b.find(&format!("video#player[data-run='{first}']")).await;
+            // This Chromium plays HLS itself; a failing native stream is
+            // the element's `error` event.
+            assert_eq!(
+                player.attr("data-source").await.expect("data-source").as_deref(),
+                Some("native-hls")
+            );
+            tus_replace(&b, &token, &media).await;
+            assert!(b.app.services.hls.run_once().await.unwrap(), "one job");
+            let second = run_of(&b, &token, &media).await;
+            assert_ne!(first, second);
+            b.driver
+                .execute("document.querySelector('video#player').load()", vec![])
+                .await
+                .expect("reload the stream");
+            b.find(&format!("video#player[data-run='{second}']")).await;
+            b
+        },
+    )
+    .await;
+}
+
 /// What the media file's card shows: its `updated` time, and the path of
 /// its "Open the file" link.
 async fn shown_record(b: &Browser) -> (String, String) {

@@ -587,6 +587,14 @@ async function detailView(resource, id) {
       if (video) switchToHls(video, r.hls_url, r.duration);
       refreshDetail(resource, detail, r);
     });
+    // A stream that fails to load may be a run that a newer one replaced
+    // and removed: ask now rather than at the next poll, up to 10 s away.
+    const video = detail.querySelector('video#player');
+    if (video) {
+      const askNow = () => extras.askNow();
+      video.addEventListener('error', askNow);
+      video.addEventListener('streamfailed', askNow);
+    }
   }
   return [
     h('div', { class: 'page-head' },
@@ -642,8 +650,10 @@ function detailValue(f, record) {
 const PACKAGING_POLL_MS = 2000;
 const PACKAGING_POLL_MAX_MS = 30000;
 /** How often it asks once the state is final (the bytes may be replaced
- *  and packaged again from elsewhere), while the page is visible. */
-const PACKAGING_WATCH_MS = 10000;
+ *  and packaged again from elsewhere), while the page is visible;
+ *  `localStorage['mstream.watchMs']` overrides it (the browser tests make
+ *  it long, to tell an ask made at once from the next poll). */
+const packagingWatchMs = () => Number(localStorage.getItem('mstream.watchMs')) || 10000;
 
 /** A media file's HLS packaging (docs/hls.md): state, progress, reason,
  *  poster and duration. While the job is queued or running the record is
@@ -651,7 +661,9 @@ const PACKAGING_WATCH_MS = 10000;
  *  (backing off up to 30 s while the server fails to answer), and the
  *  section redrawn in place when it changed; polling stops when the page
  *  is left or the record is gone. `onReady(record)` is called each time
- *  a poll finds the packaging ready. */
+ *  a poll finds the packaging ready. `section.askNow()` asks at once
+ *  (at most once a second): the player calls it when its stream fails,
+ *  which is what a removed run looks like to it. */
 function packagingSection(resource, record, onReady) {
   const section = h('section', { class: 'card extras', id: 'packaging' });
   const pending = (p) => p && (p.state === 'queued' || p.state === 'running');
@@ -680,7 +692,20 @@ function packagingSection(resource, record, onReady) {
     section.replaceChildren(h('h2', {}, 'Streaming (HLS packaging)'), ...rows);
   };
   let last = record;
-  const poll = (delay) => setTimeout(async () => {
+  let timer = null;
+  let delay = 0;
+  let askedAt = 0;
+  const poll = (after) => {
+    delay = after;
+    timer = setTimeout(ask, after);
+  };
+  section.askNow = () => {
+    if (Date.now() - askedAt < 1000 || !section.isConnected) return;
+    clearTimeout(timer);
+    ask();
+  };
+  const ask = async () => {
+    askedAt = Date.now();
     if (!section.isConnected) return;
     // A hidden page does not ask while nothing is pending.
     if (document.hidden && !pending(last.packaging)) {
@@ -701,10 +726,10 @@ function packagingSection(resource, record, onReady) {
     last = r;
     draw(r);
     if (r.packaging && r.packaging.state === 'ready' && onReady) onReady(r);
-    poll(pending(r.packaging) ? PACKAGING_POLL_MS : PACKAGING_WATCH_MS);
-  }, delay);
+    poll(pending(r.packaging) ? PACKAGING_POLL_MS : packagingWatchMs());
+  };
   draw(record);
-  poll(pending(record.packaging) ? PACKAGING_POLL_MS : PACKAGING_WATCH_MS);
+  poll(pending(record.packaging) ? PACKAGING_POLL_MS : packagingWatchMs());
   return section;
 }
 
@@ -765,6 +790,9 @@ function attachHls(video, hlsUrl) {
     const hls = new window.Hls({ enableWorker: false });
     hls.on(window.Hls.Events.ERROR, (_, data) => {
       if (data.fatal) video.dataset.hlsError = `${data.type}: ${data.details}`;
+      // A playlist or segment that fails to load (before hls.js's own
+      // retries give up) may be a run removed after a newer one: say so.
+      if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) video.dispatchEvent(new Event('streamfailed'));
     });
     hls.loadSource(hlsUrl);
     hls.attachMedia(video);
