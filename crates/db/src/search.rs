@@ -108,12 +108,16 @@ pub(crate) fn push_terms(
         .bind(Bind::Text(query))
         .push(")");
     }
-    // PostgreSQL's trigram GIN index on lower(column) serves LIKE itself.
+    // PostgreSQL's trigram GIN index on the (folded) column serves LIKE
+    // itself; SQLite scans for terms shorter than a trigram.
     for term in scanned {
         and(sql);
-        sql.push("lower(t.")
-            .push(search.column)
-            .push(") LIKE ")
+        if sql.is_postgres() {
+            sql.push("t.").push(search.column);
+        } else {
+            sql.push("lower(t.").push(search.column).push(")");
+        }
+        sql.push(" LIKE ")
             .bind(Bind::Text(contains_pattern(term)))
             .push(" ESCAPE '\\'");
     }
@@ -156,7 +160,16 @@ fn text_expression(table: &Table, postgres: bool) -> String {
     if parts.is_empty() {
         return "''".to_owned();
     }
-    parts.join(" || ' ' || ")
+    let text = parts.join(" || ' ' || ");
+    // PostgreSQL stores it folded, and matches the column itself: computing
+    // lower() per row in the query made the planner scan every row rather
+    // than use the trigram index (migration 000011). SQLite's FTS5 trigram
+    // index folds case itself.
+    if postgres {
+        format!("lower({text})")
+    } else {
+        text
+    }
 }
 
 /// Rewrites the search text of the rows of `table` with these ids, or of
@@ -211,5 +224,7 @@ mod tests {
         let postgres = text_expression(tables::CONTENT.table, true);
         assert!(postgres.contains("string_agg(x.name, ' ') FROM content_cast"));
         assert!(!postgres.contains("group_concat"));
+        assert!(postgres.starts_with("lower("), "stored folded: {postgres}");
+        assert!(!sqlite.starts_with("lower("));
     }
 }
