@@ -154,7 +154,7 @@ async fn every_kind_of_range_returns_exactly_the_right_bytes() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let content = app.content(&admin, "Stalker").await;
-    // Larger than a streaming chunk (512 KiB) and than a prefetched range.
+    // Larger than a streaming chunk (256 KiB) and than a prefetched range.
     let size = 1_300_000;
     let data = bytes(size);
     let r = upload(&app, &admin, &content, "Film", data.clone(), "film.mp4").await;
@@ -167,6 +167,7 @@ async fn every_kind_of_range_returns_exactly_the_right_bytes() {
     let etag = headers["etag"].to_str().unwrap().to_owned();
     for (range, first, last) in [
         ("bytes=0-0", 0, 0),
+        ("bytes=262143-262144", 262_143, 262_144),
         ("bytes=524287-524288", 524_287, 524_288),
         ("bytes=100000-1200000", 100_000, 1_200_000),
         ("bytes=1000-", 1000, size - 1),

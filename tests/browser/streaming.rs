@@ -182,12 +182,24 @@ async fn a_player_on_hls_moves_to_the_new_run_when_the_bytes_are_packaged_again(
                 follows_the_new_run(&b, &media, &second).await;
                 b.shot(&format!("{name}-second-run")).await;
                 // The card beside the player shows the new record too.
-                let now = b.app.get(&format!("/api/conmediafile/{media}/"), &token).await;
-                let stored = now.body["file"].as_str().unwrap().split('?').next().unwrap().to_owned();
+                let now = b
+                    .app
+                    .get(&format!("/api/conmediafile/{media}/"), &token)
+                    .await;
+                let stored = now.body["file"]
+                    .as_str()
+                    .unwrap()
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .to_owned();
                 let (updated_after, link_after) = shown_record(&b).await;
                 assert_ne!(updated_after, updated_before, "the new bytes' time");
                 assert_ne!(link_after, link_before);
-                assert!(stored.ends_with(&link_after), "{link_after} is not {stored}");
+                assert!(
+                    stored.ends_with(&link_after),
+                    "{link_after} is not {stored}"
+                );
             }
             b
         },
@@ -221,7 +233,11 @@ async fn a_player_whose_run_is_removed_asks_for_the_new_one_at_once() {
             // This Chromium plays HLS itself; a failing native stream is
             // the element's `error` event.
             assert_eq!(
-                player.attr("data-source").await.expect("data-source").as_deref(),
+                player
+                    .attr("data-source")
+                    .await
+                    .expect("data-source")
+                    .as_deref(),
                 Some("native-hls")
             );
             tus_replace(&b, &token, &media).await;

@@ -28,8 +28,11 @@ use crate::observe::CountedBody;
 
 /// Largest range read together with the open.
 pub const PREFETCH_MAX: u64 = 256 * 1024;
-/// Bytes read per blocking call when streaming.
-pub const CHUNK: u64 = 512 * 1024;
+/// Bytes read per blocking call when streaming. 64 downloads in flight
+/// hold up to two chunks each: at 512 KiB the server's whole-run peak RSS
+/// was 113 MiB in the media scenarios, at 256 KiB 86 MiB, with the same
+/// download throughput within the runs' noise (bench/README.md, session 10).
+pub const CHUNK: u64 = 256 * 1024;
 
 /// An opened media file, and the requested range when it was small enough
 /// to read at once.
