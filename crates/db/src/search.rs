@@ -71,15 +71,19 @@ pub(crate) fn push_index_count(
     if !scanned.is_empty() {
         return false;
     }
-    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n")
-        .push(extra)
-        .push(" FROM ")
+    sql.push("SELECT CAST(COUNT(*) AS BIGINT) AS n").push(extra);
+    push_match(sql, search, query);
+    true
+}
+
+/// ` FROM <fts> WHERE <fts> MATCH ?`: the index's rows that hold `query`.
+fn push_match(sql: &mut Sql, search: &SearchText, query: String) {
+    sql.push(" FROM ")
         .push(search.fts)
         .push(" WHERE ")
         .push(search.fts)
         .push(" MATCH ")
         .bind(Bind::Text(query));
-    true
 }
 
 /// Appends the condition "every one of `terms` appears in the row's search
@@ -98,15 +102,11 @@ pub(crate) fn push_terms(
         // The unary `+` keeps SQLite from looking the matches up by rowid,
         // so it walks the ordering's index instead.
         sql.push(match reach {
-            Reach::ByMatch => "t.rowid IN (SELECT rowid FROM ",
-            Reach::ByOrder => "+t.rowid IN (SELECT rowid FROM ",
-        })
-        .push(search.fts)
-        .push(" WHERE ")
-        .push(search.fts)
-        .push(" MATCH ")
-        .bind(Bind::Text(query))
-        .push(")");
+            Reach::ByMatch => "t.rowid IN (SELECT rowid",
+            Reach::ByOrder => "+t.rowid IN (SELECT rowid",
+        });
+        push_match(sql, search, query);
+        sql.push(")");
     }
     // PostgreSQL's trigram GIN index on the (folded) column serves LIKE
     // itself; SQLite scans for terms shorter than a trigram.
