@@ -168,6 +168,9 @@ pub struct HlsSettings {
     pub ladder: Vec<String>,
     /// Target segment length.
     pub segment_secs: u32,
+    /// How fast a packaging job reads its input, MiB a second; 0: as fast
+    /// as ffmpeg can (docs/hls.md, "What a job costs the API").
+    pub read_mib_per_sec: u32,
 }
 
 impl Default for HlsSettings {
@@ -182,6 +185,7 @@ impl Default for HlsSettings {
             retry_base_secs: 10,
             ladder: Vec::new(),
             segment_secs: 4,
+            read_mib_per_sec: 4,
         }
     }
 }

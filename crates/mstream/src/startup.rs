@@ -168,6 +168,7 @@ fn hls_config(settings: &Settings) -> Result<mstream_service::hls::HlsConfig, St
         retry_base: std::time::Duration::from_secs(hls.retry_base_secs),
         ladder,
         segment_secs: hls.segment_secs.max(1),
+        read_bytes_per_sec: u64::from(hls.read_mib_per_sec) * 1024 * 1024,
     })
 }
 

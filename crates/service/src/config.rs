@@ -93,6 +93,11 @@ pub struct HlsConfig {
     pub ladder: Vec<Rendition>,
     /// Target segment length in seconds.
     pub segment_secs: u32,
+    /// How fast a job reads its input, in bytes a second (ffmpeg's
+    /// `-readrate`, worked out from the file's size and duration); 0: as
+    /// fast as ffmpeg can. A stream copy is nearly all reading and writing,
+    /// and unpaced it takes the API's cores in bursts (docs/hls.md).
+    pub read_bytes_per_sec: u64,
 }
 
 impl Default for HlsConfig {
@@ -107,6 +112,7 @@ impl Default for HlsConfig {
             retry_base: Duration::from_secs(10),
             ladder: Vec::new(),
             segment_secs: 4,
+            read_bytes_per_sec: 4 * 1024 * 1024,
         }
     }
 }

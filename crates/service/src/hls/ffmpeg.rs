@@ -29,9 +29,15 @@ pub struct Made {
     pub duration: Option<f64>,
 }
 
-/// Whether both programs run (`-version`).
-pub async fn tools_run(config: &HlsConfig) -> bool {
-    let mut all = true;
+/// What the installed ffmpeg can do.
+#[derive(Debug, Clone, Copy)]
+pub struct Tools {
+    /// It takes `-readrate` (ffmpeg 5.0 and later).
+    paces: bool,
+}
+
+/// What ffmpeg can do, when both programs run (`-version`).
+pub async fn tools(config: &HlsConfig) -> Option<Tools> {
     for program in [&config.ffmpeg, &config.ffprobe] {
         let mut command = Command::new(program);
         command
@@ -40,9 +46,34 @@ pub async fn tools_run(config: &HlsConfig) -> bool {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let ran = child::status(command).await;
-        all &= ran.is_ok_and(|s| s.success());
+        if !ran.is_ok_and(|s| s.success()) {
+            return None;
+        }
     }
-    all
+    // ffmpeg 4 refuses an unknown option, and so every job: ask its help.
+    let mut command = Command::new(&config.ffmpeg);
+    command
+        .args(["-hide_banner", "-h", "long"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let help = child::output(command).await.ok()?;
+    let paces = String::from_utf8_lossy(&help.stdout)
+        .lines()
+        .any(|line| line.starts_with("-readrate "));
+    Some(Tools { paces })
+}
+
+/// ffmpeg's `-readrate` (a multiple of real time) that reads a file of
+/// `size` bytes and `duration` seconds at `bytes_per_sec`; `None` when
+/// reading is not paced or the file's rate is unknown.
+fn read_rate(size: u64, duration: Option<f64>, bytes_per_sec: u64) -> Option<f64> {
+    let duration = duration.filter(|d| d.is_finite() && *d > 0.0)?;
+    if bytes_per_sec == 0 || size == 0 {
+        return None;
+    }
+    // Far below real time is a file of hundreds of Mbit/s; stay readable.
+    Some((bytes_per_sec as f64 * duration / size as f64).max(0.05))
 }
 
 /// What ffprobe says of the input.
@@ -280,6 +311,7 @@ fn heartbeat_every(lease: Duration) -> Duration {
 /// then the poster. The caller moves `temp` into place.
 pub async fn package(
     service: &HlsService,
+    tools: Tools,
     job: &Job,
     source: &Path,
     temp: &Path,
@@ -299,7 +331,15 @@ pub async fn package(
     let mut command = niced(&config.ffmpeg, nice);
     command
         .current_dir(temp)
-        .args(["-nostdin", "-hide_banner", "-v", "error", "-y", "-i"])
+        .args(["-nostdin", "-hide_banner", "-v", "error", "-y"]);
+    if tools.paces {
+        let size = tokio::fs::metadata(source).await.map_or(0, |m| m.len());
+        if let Some(rate) = read_rate(size, probe.duration, config.read_bytes_per_sec) {
+            command.arg("-readrate").arg(format!("{rate:.3}"));
+        }
+    }
+    command
+        .arg("-i")
         .arg(source)
         .args(hls_arguments(config, &probe))
         .args(["-progress", "pipe:1", "-nostats"])
@@ -410,6 +450,19 @@ mod tests {
         );
         assert!("720".parse::<Rendition>().is_err());
         assert!("x:1".parse::<Rendition>().is_err());
+    }
+
+    #[test]
+    fn reading_is_paced_to_the_configured_byte_rate() {
+        // 600 MB of two hours at 4 MiB/s: 143 s, 50 times real time.
+        let rate = read_rate(603_741_946, Some(7200.0), 4 * 1024 * 1024);
+        assert!(rate.is_some_and(|r| (r - 50.02).abs() < 0.01), "{rate:?}");
+        // A 100 Mbit/s master is read slower than it plays.
+        let rate = read_rate(12_500_000 * 60, Some(60.0), 4 * 1024 * 1024);
+        assert!(rate.is_some_and(|r| r < 1.0), "{rate:?}");
+        assert_eq!(read_rate(1000, Some(10.0), 0), None, "0 turns pacing off");
+        assert_eq!(read_rate(1000, None, 1024), None, "no duration, no rate");
+        assert_eq!(read_rate(0, Some(10.0), 1024), None);
     }
 
     #[test]

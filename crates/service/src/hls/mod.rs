@@ -91,8 +91,9 @@ pub struct HlsService {
     config: HlsConfig,
     root: PathBuf,
     owner: String,
-    /// Whether ffmpeg and ffprobe run here, found out once.
-    tools: Arc<tokio::sync::OnceCell<bool>>,
+    /// Whether ffmpeg and ffprobe run here, and what they can do, found
+    /// out once.
+    tools: Arc<tokio::sync::OnceCell<Option<ffmpeg::Tools>>>,
 }
 
 fn naive(at: Timestamp) -> NaiveDateTime {
@@ -136,10 +137,11 @@ impl HlsService {
 
     /// Whether ffmpeg and ffprobe can be run (checked once).
     pub async fn available(&self) -> bool {
-        *self
-            .tools
-            .get_or_init(|| ffmpeg::tools_run(&self.config))
-            .await
+        self.tools().await.is_some()
+    }
+
+    async fn tools(&self) -> Option<ffmpeg::Tools> {
+        *self.tools.get_or_init(|| ffmpeg::tools(&self.config)).await
     }
 
     /// The packaging jobs of `media_files`.
@@ -281,7 +283,12 @@ impl HlsService {
         // This worker holds the job now: any other temporary folder of
         // this media file is a dead (or superseded) worker's.
         remove_other_temps(&media_dir, &self.owner).await;
-        let outcome = ffmpeg::package(self, &job, &source, &temp).await;
+        let outcome = match self.tools().await {
+            Some(tools) => ffmpeg::package(self, tools, &job, &source, &temp).await,
+            None => Err(ffmpeg::Failure::Failed(
+                "ffmpeg/ffprobe cannot be run".into(),
+            )),
+        };
         match outcome {
             Ok(made) => {
                 let placed = tokio::fs::rename(&temp, &target).await;
